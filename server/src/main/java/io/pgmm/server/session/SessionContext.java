@@ -1,0 +1,18 @@
+package io.pgmm.server.session;
+
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslContext;
+import io.pgmm.config.ClientsConfig;
+import java.net.SocketAddress;
+
+/**
+ * What every session of one sidecar shares: where the local PostgreSQL listens, the TLS context
+ * (null when TLS is off), the client allowlist, the message size limit and the session registry.
+ */
+public record SessionContext(
+    SocketAddress backendAddress,
+    Class<? extends Channel> backendChannelClass,
+    SslContext sslContext,
+    ClientsConfig clients,
+    int maxMessageBytes,
+    SessionRegistry registry) {}
