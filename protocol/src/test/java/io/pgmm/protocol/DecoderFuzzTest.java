@@ -8,61 +8,94 @@ import io.pgmm.protocol.Samples.Sample;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 /**
  * Whatever bytes arrive, framer and decoders end in one of three ways: a message, "need more
  * bytes" (null, nothing consumed), or {@link ProtocolViolation}. Any other exception fails the
- * property. Every message that does decode must encode again and decode to itself, so a decoder
+ * test. Every message that does decode must encode again and decode to itself, so a decoder
  * never builds a record the encoder would refuse.
+ *
+ * <p>Inputs come from a seeded {@link Random}, one seed per try: a failure names its seed, and
+ * {@code -Dpgmm.fuzz.seed=N} replays that one try.
  */
 class DecoderFuzzTest {
 
   private static final int MAX_MESSAGE_BYTES = 1 << 16;
   private static final int TRIES = 2000;
+  private static final long BASE_SEED = Long.getLong("pgmm.fuzz.seed", 0x5eed_0000L);
+  private static final int[] EDGE_VALUES = {-2, -1, 0, 1, 3, 4, 5, 7, 8, 9, 0xFFFF, 10_000, 10_001,
+      MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES + 1, Integer.MAX_VALUE, Integer.MIN_VALUE};
 
   enum Op { FLIP_BIT, SET_BYTE, SET_INT, SET_OWN_LENGTH, TRUNCATE, INSERT, DELETE }
 
   record Mutation(Op op, int position, int value) {}
 
-  @Property(tries = TRIES)
-  void randomBytesAsAClientStream(@ForAll @Size(max = 300) byte[] bytes) {
-    feed(bytes, true);
+  @Test
+  void randomBytesAsAClientStream() {
+    forEachTry(r -> feed(randomBytes(r, 300), true));
   }
 
-  @Property(tries = TRIES)
-  void randomBytesAsATypedStream(@ForAll @Size(max = 300) byte[] bytes) {
-    feed(bytes, false);
+  @Test
+  void randomBytesAsATypedStream() {
+    forEachTry(r -> feed(randomBytes(r, 300), false));
   }
 
-  @Property(tries = TRIES)
-  void randomBodyUnderEveryKnownType(@ForAll("typeCodes") byte type, @ForAll @Size(max = 80) byte[] body) {
-    ByteBuf payload = Unpooled.wrappedBuffer(body);
-    try {
-      decodeWithEveryDecoder(type, payload);
-      outcome(() -> roundTripStartup(FrontendDecoder.decodeStartup(payload)));
-    } finally {
-      payload.release();
+  @Test
+  void randomBodyUnderEveryKnownType() {
+    List<Byte> codes = typeCodes();
+    forEachTry(r -> {
+      byte type = codes.get(r.nextInt(codes.size()));
+      ByteBuf payload = Unpooled.wrappedBuffer(randomBytes(r, 80));
+      try {
+        decodeWithEveryDecoder(type, payload);
+        outcome(() -> roundTripStartup(FrontendDecoder.decodeStartup(payload)));
+      } finally {
+        payload.release();
+      }
+    });
+  }
+
+  @Test
+  void mutatedMessage() {
+    List<Sample> samples = Stream.concat(Samples.frontend().stream(), Samples.backend().stream()).toList();
+    forEachTry(r -> {
+      Sample sample = samples.get(r.nextInt(samples.size()));
+      feed(mutate(sample.wire(), mutations(r), sample.isStartup() ? 0 : 1), sample.isStartup());
+    });
+  }
+
+  @Test
+  void mutatedConversation() {
+    List<byte[]> conversations = conversations();
+    forEachTry(r -> {
+      byte[] conversation = conversations.get(r.nextInt(conversations.size()));
+      boolean client = conversation.length > 0 && conversation[0] == 0; // the client stream opens with a startup length
+      feed(mutate(conversation, mutations(r), client ? 0 : 1), client);
+    });
+  }
+
+  /** Runs {@code body} once per seed; a failure names the seed that replays it. */
+  private static void forEachTry(Consumer<Random> body) {
+    int tries = System.getProperty("pgmm.fuzz.seed") == null ? TRIES : 1;
+    for (int i = 0; i < tries; i++) {
+      long seed = BASE_SEED + i;
+      try {
+        body.accept(new Random(seed));
+      } catch (RuntimeException | AssertionError e) {
+        throw new AssertionError("failed with -Dpgmm.fuzz.seed=" + seed, e);
+      }
     }
   }
 
-  @Property(tries = TRIES)
-  void mutatedMessage(@ForAll("samples") Sample sample, @ForAll("mutations") List<Mutation> mutations) {
-    feed(mutate(sample.wire(), mutations, sample.isStartup() ? 0 : 1), sample.isStartup());
-  }
-
-  @Property(tries = TRIES)
-  void mutatedConversation(@ForAll("conversations") byte[] conversation, @ForAll("mutations") List<Mutation> mutations) {
-    boolean client = conversation.length > 0 && conversation[0] == 0; // the client stream opens with a startup length
-    feed(mutate(conversation, mutations, client ? 0 : 1), client);
+  private static byte[] randomBytes(Random r, int maxLength) {
+    byte[] b = new byte[r.nextInt(maxLength + 1)];
+    r.nextBytes(b);
+    return b;
   }
 
   /** Frames the stream to its end, decoding each frame every way it could be read. */
@@ -179,38 +212,32 @@ class DecoderFuzzTest {
     return c;
   }
 
-  @Provide
-  Arbitrary<Byte> typeCodes() {
+  private static List<Byte> typeCodes() {
     List<Byte> codes = new ArrayList<>();
     Arrays.stream(FrontendType.values()).forEach(t -> codes.add(t.code()));
     Arrays.stream(BackendType.values()).forEach(t -> codes.add(t.code()));
     codes.add((byte) 0);
     codes.add((byte) 'z');
-    return Arbitraries.of(codes);
+    return codes;
   }
 
-  @Provide
-  Arbitrary<Sample> samples() {
-    return Arbitraries.of(Stream.concat(Samples.frontend().stream(), Samples.backend().stream()).toList());
-  }
-
-  @Provide
-  Arbitrary<byte[]> conversations() {
+  private static List<byte[]> conversations() {
     List<byte[]> client = new ArrayList<>();
     client.add(Samples.frontend().get(0).wire());
     Samples.frontend().stream().filter(s -> !s.isStartup()).map(Sample::wire).forEach(client::add);
     byte[] server = TestCodec.concat(Samples.backend().stream().map(Sample::wire).toList());
-    return Arbitraries.of(TestCodec.concat(client), server);
+    return List.of(TestCodec.concat(client), server);
   }
 
-  @Provide
-  Arbitrary<List<Mutation>> mutations() {
-    Arbitrary<Integer> values = Arbitraries.oneOf(
-        Arbitraries.of(-2, -1, 0, 1, 3, 4, 5, 7, 8, 9, 0xFFFF, 10_000, 10_001, MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES + 1,
-            Integer.MAX_VALUE, Integer.MIN_VALUE),
-        Arbitraries.integers());
-    return Combinators.combine(Arbitraries.of(Op.class), Arbitraries.integers().between(0, 4096), values)
-        .as(Mutation::new)
-        .list().ofMinSize(1).ofMaxSize(4);
+  /** One to four mutations; half of the values are edges of the length checks. */
+  private static List<Mutation> mutations(Random r) {
+    List<Mutation> list = new ArrayList<>();
+    int n = 1 + r.nextInt(4);
+    for (int i = 0; i < n; i++) {
+      Op op = Op.values()[r.nextInt(Op.values().length)];
+      int value = r.nextBoolean() ? EDGE_VALUES[r.nextInt(EDGE_VALUES.length)] : r.nextInt();
+      list.add(new Mutation(op, r.nextInt(4097), value));
+    }
+    return list;
   }
 }

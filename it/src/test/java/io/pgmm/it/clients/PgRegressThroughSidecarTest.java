@@ -25,11 +25,17 @@ class PgRegressThroughSidecarTest {
   private static final Duration SUITE_TIMEOUT = Duration.ofMinutes(10);
   private static final int DIFF_LINES_PER_TEST = 40;
 
+  private static Path suite;
   private static PgmmTestNode node;
   private static Path out;
 
   @BeforeAll
-  static void startNode() {
+  static void findSuiteAndStartNode() {
+    suite = findSuite();
+    if (suite == null) {
+      Assumptions.abort("PostgreSQL regression suite not run: no shared/pgregress/run.sh beside the checkout"
+          + " (searched upwards from " + Path.of("").toAbsolutePath() + ")");
+    }
     node = PgmmTestNode.start("pgregress");
     out = TestDirs.create("pgregress-out");
   }
@@ -39,16 +45,13 @@ class PgRegressThroughSidecarTest {
     if (node != null) {
       node.close();
     }
-    TestDirs.deleteQuietly(out);
+    if (out != null) {
+      TestDirs.deleteQuietly(out);
+    }
   }
 
   @Test
   void regressionSuiteOutputsThroughSidecarEqualDirectOutputs() throws Exception {
-    Path suite = findSuite();
-    if (suite == null) {
-      Assumptions.abort("PostgreSQL regression suite not run: no shared/pgregress/run.sh beside the checkout"
-          + " (searched upwards from " + Path.of("").toAbsolutePath() + ")");
-    }
     Path direct = out.resolve("direct");
     Path proxied = out.resolve("proxy");
 
