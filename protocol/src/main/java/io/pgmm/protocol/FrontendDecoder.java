@@ -70,8 +70,7 @@ public final class FrontendDecoder {
       r.messageName("StartupMessage");
       packet = StartupMessage.decode(code, r);
     } else {
-      throw new ProtocolViolation("unsupported frontend protocol " + (code >>> 16) + "." + (code & 0xFFFF)
-          + ": server supports 3.0 to 3.0");
+      throw ProtocolViolation.unsupportedVersion(code >>> 16, code & 0xFFFF);
     }
     r.end();
     return packet;

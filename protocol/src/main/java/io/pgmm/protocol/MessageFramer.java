@@ -24,7 +24,10 @@ import io.netty.buffer.ByteBuf;
  */
 public final class MessageFramer {
 
-  /** Largest startup packet, length word included (PostgreSQL's MAX_STARTUP_PACKET_LENGTH). */
+  /**
+   * Largest startup packet after its length word, PostgreSQL's MAX_STARTUP_PACKET_LENGTH: the
+   * length word itself may say up to 10,004.
+   */
   public static final int MAX_STARTUP_PACKET_BYTES = 10_000;
   /** Smallest startup packet: the length word and a code. */
   public static final int MIN_STARTUP_PACKET_BYTES = 8;
@@ -109,10 +112,10 @@ public final class MessageFramer {
    *
    * @return {@code length}, which counts itself
    * @throws ProtocolViolation if it is below {@value #MIN_STARTUP_PACKET_BYTES} or above {@value
-   *     #MAX_STARTUP_PACKET_BYTES}
+   *     #MAX_STARTUP_PACKET_BYTES} + 4
    */
   public static int checkedStartupLength(int length) {
-    if (length < MIN_STARTUP_PACKET_BYTES || length > MAX_STARTUP_PACKET_BYTES) {
+    if (length < MIN_STARTUP_PACKET_BYTES || length - 4 > MAX_STARTUP_PACKET_BYTES) {
       throw new ProtocolViolation("invalid length of startup packet: " + length);
     }
     return length;

@@ -17,12 +17,33 @@ public final class ProtocolViolation extends RuntimeException {
   /** {@code protocol_violation}. */
   public static final String SQLSTATE = "08P01";
 
+  /** {@code feature_not_supported}: PostgreSQL's answer to a protocol version it does not speak. */
+  public static final String UNSUPPORTED_VERSION_SQLSTATE = "0A000";
+
+  private final String sqlState;
+
   public ProtocolViolation(String message) {
-    super(message, null, false, false);
+    this(SQLSTATE, message);
   }
 
-  /** The ErrorResponse PostgreSQL sends for a protocol violation before it closes the connection. */
+  private ProtocolViolation(String sqlState, String message) {
+    super(message, null, false, false);
+    this.sqlState = sqlState;
+  }
+
+  /** A startup packet asking for a protocol major version other than 3. */
+  static ProtocolViolation unsupportedVersion(int major, int minor) {
+    return new ProtocolViolation(UNSUPPORTED_VERSION_SQLSTATE,
+        "unsupported frontend protocol " + major + "." + minor + ": server supports 3.0 to 3.0");
+  }
+
+  /** {@value #SQLSTATE}, or {@value #UNSUPPORTED_VERSION_SQLSTATE} for an unsupported protocol version, as PostgreSQL. */
+  public String sqlState() {
+    return sqlState;
+  }
+
+  /** The ErrorResponse PostgreSQL sends for this violation before it closes the connection. */
   public ErrorResponse toErrorResponse() {
-    return ErrorResponse.of("FATAL", SQLSTATE, getMessage());
+    return ErrorResponse.of("FATAL", sqlState, getMessage());
   }
 }

@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
@@ -214,6 +213,31 @@ class JdbcThroughSidecarTest {
         assertThat(rs.getString(2)).isEqualTo(sha256Hex(bytes));
         assertThat(rs.getString(3)).isEqualTo("{-2147483648,-1,0,NULL,2147483647}");
       }
+    }
+  }
+
+  @Test
+  void fetchSizeReadsLargeResultInSuspendedPortalChunks() throws SQLException {
+    // With autocommit off and a fetch size, pgjdbc sends Execute with a row limit: PostgreSQL
+    // answers PortalSuspended, and the driver sends Execute again for the next chunk.
+    try (Connection c = connect()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement ps = c.prepareStatement("select g, repeat('x', g % 50) from generate_series(1, ?) g")) {
+        ps.setFetchSize(100);
+        ps.setInt(1, 10_000);
+        long rows = 0;
+        long sum = 0;
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            rows++;
+            sum += rs.getInt(1);
+            assertThat(rs.getString(2)).hasSize(rs.getInt(1) % 50);
+          }
+        }
+        assertThat(rows).isEqualTo(10_000);
+        assertThat(sum).isEqualTo(10_000L * 10_001 / 2);
+      }
+      c.commit();
     }
   }
 

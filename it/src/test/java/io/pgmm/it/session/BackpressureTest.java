@@ -85,6 +85,8 @@ class BackpressureTest {
         Thread.onSpinWait();
       }
       long heapStalled = heapAfterGc();
+      System.out.printf("backpressure: stalled with direct %d -> max %d bytes, heap %d -> %d bytes%n",
+          directBefore, maxDirect, heapBefore, heapStalled);
       assertThat(maxDirect - directBefore).as("direct memory growth while stalled").isLessThan(64 * MIB);
       assertThat(heapStalled - heapBefore).as("heap growth while stalled").isLessThan(64 * MIB);
       assertThat(Direct.count(node, "select count(*) from pg_stat_activity where application_name = "

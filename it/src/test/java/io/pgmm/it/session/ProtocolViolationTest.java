@@ -71,12 +71,57 @@ class ProtocolViolationTest {
 
   @Test
   void oversizedStartupPacketIsRefusedLikePostgres() throws Exception {
-    byte[] header = ByteBuffer.allocate(8).putInt(10_001).putInt(PgWireClient.PROTOCOL_3_0).array();
+    // PostgreSQL's limit (MAX_STARTUP_PACKET_LENGTH = 10000) applies to the packet without its
+    // length word: 10004 is the longest length it accepts, 10005 the shortest it refuses.
+    byte[] header = ByteBuffer.allocate(8).putInt(10_005).putInt(PgWireClient.PROTOCOL_3_0).array();
     List<Message> direct = sendBeforeStartup(node.postgresPort(), header);
     List<Message> viaSidecar = sendBeforeStartup(node.port(), header);
     // PostgreSQL logs "invalid length of startup packet" and hangs up without a word.
     assertThat(direct).isEmpty();
     assertRefused(viaSidecar, false);
+  }
+
+  @Test
+  void startupPacketOfPostgresMaximumLengthIsAccepted() throws Exception {
+    for (int port : new int[] {node.postgresPort(), node.port()}) {
+      try (PgWireClient c = PgWireClient.open(port)) {
+        c.sendRaw(startupOfLength(10_004));
+        List<Message> got = c.readUntil('Z', 'E');
+        assertThat(got).as("startup of 10004 bytes on port %d: %s", port, got).last()
+            .extracting(Message::type).isEqualTo('Z');
+      }
+    }
+  }
+
+  /** A valid StartupMessage of exactly {@code length} bytes, padded through application_name. */
+  private static byte[] startupOfLength(int length) {
+    // 4 length + 4 version + "user\0postgres\0" (14) + "database\0postgres\0" (18) + "application_name\0" (17) + pad + \0 + final \0
+    int pad = length - (4 + 4 + 14 + 18 + 17 + 1 + 1);
+    byte[] packet = PgWireClient.startupMessage(java.util.Map.of("user", "postgres", "database", "postgres",
+        "application_name", "x".repeat(pad)));
+    assertThat(packet).hasSize(length);
+    return packet;
+  }
+
+  @Test
+  void minorProtocolVersionAndUnknownOptionsAreNegotiatedLikePostgres() throws Exception {
+    // Protocol 3.2 (what newer libpq can ask for) with a _pq_ option: PostgreSQL 15 answers
+    // NegotiateProtocolVersion (3.0, the option unrecognised) and carries on.
+    byte[] body = new PgWireClient.Body().int32((3 << 16) | 2).cstring("user").cstring("postgres")
+        .cstring("database").cstring("postgres").cstring("_pq_.pgmm_test").cstring("on").int8(0).startupPacket();
+    List<String> rendered = new java.util.ArrayList<>();
+    for (int port : new int[] {node.postgresPort(), node.port()}) {
+      try (PgWireClient c = PgWireClient.open(port)) {
+        c.sendRaw(body);
+        List<Message> got = c.readUntil('Z', 'E');
+        rendered.add(got.stream().filter(m -> m.type() != 'S')
+            .map(m -> io.pgmm.it.transcript.MessageRenderer.render(m, c.processId())).toList().toString());
+        c.sendQuery("select 1");
+        assertThat(c.readUntil('Z')).extracting(Message::type).containsExactly('T', 'D', 'C', 'Z');
+      }
+    }
+    assertThat(rendered.get(0)).startsWith("[NegotiateProtocolVersion");
+    assertThat(rendered.get(1)).as("through the sidecar").isEqualTo(rendered.get(0));
   }
 
   @Test
@@ -118,6 +163,6 @@ class ProtocolViolationTest {
     List<Message> direct = sendBeforeStartup(node.postgresPort(), v4);
     List<Message> viaSidecar = sendBeforeStartup(node.port(), v4);
     assertThat(direct).extracting(Message::sqlState).containsExactly("0A000");
-    assertThat(viaSidecar).extracting(Message::sqlState).containsExactly("0A000");
+    assertThat(viaSidecar).as("through the sidecar: %s", viaSidecar).extracting(Message::sqlState).containsExactly("0A000");
   }
 }

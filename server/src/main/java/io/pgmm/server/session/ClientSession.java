@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  *    │                           connect ─────────────────────────► StartupMessage
  *    │ ◄──────────── Authentication* (SASL list without -PLUS) ◄──── │
  *    │ password / SASL ──────────────────── relayed ───────────────► │  PostgreSQL checks its own roles
- *    │ ◄──────────── BackendKeyData (ours, not PostgreSQL's) ◄─────── │
+ *    │ ◄──────────── BackendKeyData (its pid, our secret) ◄───── │
  *    │ ◄──────────── ReadyForQuery ◄─────────────────────────────────│
  *    │ ══════════════ relayed both ways; Query/Parse/Bind/Close and ReadyForQuery are read ═══
  * </pre>
@@ -206,8 +206,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
           remote.getAddress().getHostAddress(), user, database));
       return;
     }
-    cancelKey = context.registry().register(this);
-    if (cancelKey == null) {
+    if (!context.registry().admit(this)) {
       sendFatalAndClose(SqlStates.TOO_MANY_CONNECTIONS, "sorry, too many clients already");
       return;
     }
@@ -285,7 +284,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
       root = root.getCause();
     }
     if (root instanceof ProtocolViolation violation) {
-      sendFatalAndClose(SqlStates.PROTOCOL_VIOLATION, violation.getMessage());
+      sendFatalAndClose(violation.sqlState(), violation.getMessage());
     } else if (root instanceof IOException || root instanceof javax.net.ssl.SSLException) {
       closeAll();
     } else {
@@ -380,6 +379,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
       case 'K' -> {
         BackendKeyData key = (BackendKeyData) BackendDecoder.decode(type, frame.payload().duplicate());
         backendKey = new CancelKey(key.processId(), key.secretKey());
+        cancelKey = context.registry().assignKey(this, key.processId());
         writeToClient(new BackendKeyData(cancelKey.processId(), cancelKey.secretKey()));
         return;
       }
@@ -445,7 +445,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
       return;
     }
     state = state.moveTo(SessionState.CLOSED);
-    context.registry().unregister(cancelKey, this);
+    context.registry().remove(this, cancelKey);
     clientScanner.release();
     backendScanner.release();
     if (startupBytes != null) {

@@ -3,18 +3,22 @@ package io.pgmm.server.session;
 import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Every live client session of this sidecar, by the process id the sidecar handed out in its own
- * BackendKeyData. Clients never see the local PostgreSQL's keys: a CancelRequest carries ours and
- * is mapped to the backend's here. Also counts sessions for {@code limits.maxConnections}.
+ * Every admitted client session of this sidecar, bounded by {@code limits.maxConnections}, and
+ * the cancel keys handed out to them.
+ *
+ * <p>A client's BackendKeyData carries the real PostgreSQL backend pid (so {@code
+ * pg_backend_pid()} and the pid of a NotificationResponse mean what the client expects) with a
+ * secret of the sidecar's own; PostgreSQL's secret never leaves the sidecar. Pids are unique
+ * among the live backends of the one PostgreSQL a sidecar fronts, so they key the map.
  */
 public final class SessionRegistry {
 
   private final SecureRandom random = new SecureRandom();
-  private final AtomicInteger nextProcessId = new AtomicInteger(1 + new SecureRandom().nextInt(1 << 20));
+  private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<Integer, ClientSession> byProcessId = new ConcurrentHashMap<>();
   private final int maxSessions;
 
@@ -22,20 +26,24 @@ public final class SessionRegistry {
     this.maxSessions = maxSessions;
   }
 
-  /** Registers the session and returns its new key, or null when the connection limit is reached. */
-  CancelKey register(ClientSession session) {
-    if (byProcessId.size() >= maxSessions) {
-      return null;
+  /** Admits a session unless {@code maxSessions} are open already. */
+  synchronized boolean admit(ClientSession session) {
+    if (sessions.size() >= maxSessions) {
+      return false;
     }
-    while (true) {
-      int pid = nextProcessId.getAndIncrement() & 0x7fffffff;
-      if (pid != 0 && byProcessId.putIfAbsent(pid, session) == null) {
-        return new CancelKey(pid, random.nextInt());
-      }
-    }
+    sessions.add(session);
+    return true;
   }
 
-  void unregister(CancelKey key, ClientSession session) {
+  /** The key the client will see for the backend with {@code backendProcessId}. */
+  CancelKey assignKey(ClientSession session, int backendProcessId) {
+    CancelKey key = new CancelKey(backendProcessId, random.nextInt());
+    byProcessId.put(backendProcessId, session);
+    return key;
+  }
+
+  void remove(ClientSession session, CancelKey key) {
+    sessions.remove(session);
     if (key != null) {
       byProcessId.remove(key.processId(), session);
     }
@@ -48,10 +56,10 @@ public final class SessionRegistry {
   }
 
   public int size() {
-    return byProcessId.size();
+    return sessions.size();
   }
 
   public Collection<ClientSession> sessions() {
-    return List.copyOf(byProcessId.values());
+    return List.copyOf(sessions);
   }
 }
