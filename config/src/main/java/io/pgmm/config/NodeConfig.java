@@ -14,9 +14,12 @@ import java.util.Objects;
  * @param tls     certificate and key for client TLS, {@code null} when TLS is off
  * @param clients which client addresses may connect
  * @param limits  bounds on messages, connections and waits
+ * @param cluster the peers, {@code null} for a node on its own (no replication)
+ * @param replication how this node takes part in distributed commits
  */
 public record NodeConfig(int nodeId, ListenConfig listen, Path dataDir, PostgresConfig postgres,
-                         TlsConfig tls, ClientsConfig clients, LimitsConfig limits) {
+                         TlsConfig tls, ClientsConfig clients, LimitsConfig limits,
+                         ClusterConfig cluster, ReplicationConfig replication) {
 
     public static final int MAX_NODE_ID = 64;
 
@@ -26,6 +29,13 @@ public record NodeConfig(int nodeId, ListenConfig listen, Path dataDir, Postgres
         Objects.requireNonNull(postgres, "postgres");
         Objects.requireNonNull(clients, "clients");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(replication, "replication");
+    }
+
+    /** A node on its own, as the sidecar of issue 3 was: no peers, default replication settings. */
+    public NodeConfig(int nodeId, ListenConfig listen, Path dataDir, PostgresConfig postgres,
+                      TlsConfig tls, ClientsConfig clients, LimitsConfig limits) {
+        this(nodeId, listen, dataDir, postgres, tls, clients, limits, null, ReplicationConfig.defaults());
     }
 
     /** Whether clients may ask for TLS. */

@@ -98,7 +98,7 @@ public final class NodeConfigLoader {
             throw new ConfigException(ConfigException.DOCUMENT, "cannot read the YAML: " + e.getOriginalMessage(), e);
         }
         if (raw == null) {
-            raw = new RawNode(null, null, null, null, null, null, null);
+            raw = new RawNode(null, null, null, null, null, null, null, null, null);
         }
         return validate(raw, baseDir.toAbsolutePath().normalize());
     }
@@ -107,7 +107,17 @@ public final class NodeConfigLoader {
     // The YAML as Jackson binds it: every field optional.
 
     record RawNode(Integer nodeId, RawListen listen, String dataDir, RawPostgres postgres, RawTls tls,
-                   RawClients clients, RawLimits limits) {
+                   RawClients clients, RawLimits limits, RawCluster cluster, RawReplication replication) {
+    }
+
+    record RawCluster(String peerHost, Integer peerPort, String secret, List<RawPeer> peers) {
+    }
+
+    record RawPeer(Integer nodeId, String host, Integer peerPort) {
+    }
+
+    record RawReplication(Integer applyWorkers, Integer applyQueueLength, String readConsistency,
+                          Long prepareTimeoutMillis, Long applyLockTimeoutMillis, Integer maxNodes) {
     }
 
     record RawListen(String host, Integer port) {
@@ -149,7 +159,87 @@ public final class NodeConfigLoader {
         TlsConfig tls = tls(raw.tls(), baseDir);
         ClientsConfig clients = clients(raw.clients());
         LimitsConfig limits = limits(raw.limits());
-        return new NodeConfig(nodeId, listen, dataDir, postgres, tls, clients, limits);
+        ReplicationConfig replication = replication(raw.replication());
+        ClusterConfig cluster = cluster(raw.cluster(), nodeId, listen, replication);
+        return new NodeConfig(nodeId, listen, dataDir, postgres, tls, clients, limits, cluster, replication);
+    }
+
+    private static ClusterConfig cluster(RawCluster raw, int nodeId, ListenConfig listen, ReplicationConfig replication)
+            throws ConfigException {
+        if (raw == null) {
+            return null;
+        }
+        String peerHost = host("cluster.peerHost", raw.peerHost(), listen.host());
+        int peerPort;
+        if (raw.peerPort() != null) {
+            peerPort = port("cluster.peerPort", raw.peerPort());
+        } else {
+            peerPort = listen.port() + ClusterConfig.PEER_PORT_OFFSET;
+            if (peerPort > 65535) {
+                throw new ConfigException("cluster.peerPort", "required when listen.port + " + ClusterConfig.PEER_PORT_OFFSET
+                        + " (the default) exceeds 65535");
+            }
+        }
+        if (raw.secret() == null || raw.secret().strip().length() < ClusterConfig.MIN_SECRET_CHARS) {
+            throw new ConfigException("cluster.secret", "required, at least " + ClusterConfig.MIN_SECRET_CHARS
+                    + " characters, the same on every node; generate one with: openssl rand -hex 24");
+        }
+        if (raw.peers() == null || raw.peers().isEmpty()) {
+            throw new ConfigException("cluster.peers", "list the other nodes as { nodeId: 2, host: 10.0.0.2, peerPort: 7433 },"
+                    + " or remove cluster for a node on its own");
+        }
+        List<PeerConfig> peers = new ArrayList<>();
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int i = 0; i < raw.peers().size(); i++) {
+            RawPeer p = raw.peers().get(i);
+            String field = "cluster.peers[" + i + "]";
+            if (p == null || p.nodeId() == null) {
+                throw new ConfigException(field + ".nodeId", "required");
+            }
+            int id = range(field + ".nodeId", p.nodeId(), 1, NodeConfig.MAX_NODE_ID);
+            if (id == nodeId) {
+                throw new ConfigException(field + ".nodeId", "is this node's own id " + nodeId + "; list only the other nodes");
+            }
+            if (!seen.add(id)) {
+                throw new ConfigException(field + ".nodeId", "node " + id + " is listed twice");
+            }
+            if (id > replication.maxNodes()) {
+                throw new ConfigException(field + ".nodeId", "exceeds replication.maxNodes " + replication.maxNodes());
+            }
+            if (p.host() == null) {
+                throw new ConfigException(field + ".host", "required");
+            }
+            if (p.peerPort() == null) {
+                throw new ConfigException(field + ".peerPort", "required");
+            }
+            peers.add(new PeerConfig(id, host(field + ".host", p.host(), null), port(field + ".peerPort", p.peerPort())));
+        }
+        if (nodeId > replication.maxNodes()) {
+            throw new ConfigException("nodeId", "exceeds replication.maxNodes " + replication.maxNodes());
+        }
+        return new ClusterConfig(peerHost, peerPort, raw.secret().strip(), peers);
+    }
+
+    private static ReplicationConfig replication(RawReplication raw) throws ConfigException {
+        ReplicationConfig d = ReplicationConfig.defaults();
+        if (raw == null) {
+            return d;
+        }
+        ReadConsistency consistency = d.readConsistency();
+        if (raw.readConsistency() != null) {
+            try {
+                consistency = ReadConsistency.valueOf(raw.readConsistency().strip().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("replication.readConsistency", "must be global or local, got '" + raw.readConsistency() + "'");
+            }
+        }
+        return new ReplicationConfig(
+                raw.applyWorkers() == null ? d.applyWorkers() : range("replication.applyWorkers", raw.applyWorkers(), 1, 256),
+                raw.applyQueueLength() == null ? d.applyQueueLength() : range("replication.applyQueueLength", raw.applyQueueLength(), 1, 100_000),
+                consistency,
+                raw.prepareTimeoutMillis() == null ? d.prepareTimeoutMillis() : atLeast("replication.prepareTimeoutMillis", raw.prepareTimeoutMillis(), 100),
+                raw.applyLockTimeoutMillis() == null ? d.applyLockTimeoutMillis() : atLeast("replication.applyLockTimeoutMillis", raw.applyLockTimeoutMillis(), 10),
+                raw.maxNodes() == null ? d.maxNodes() : range("replication.maxNodes", raw.maxNodes(), 2, NodeConfig.MAX_NODE_ID));
     }
 
     private static PostgresConfig postgres(RawPostgres raw, int listenPort, Path baseDir) throws ConfigException {

@@ -23,6 +23,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pgmm.config.NodeConfig;
+import io.pgmm.replication.commit.DistributedCommit;
 import io.pgmm.server.session.ClientSession;
 import io.pgmm.server.session.SessionContext;
 import io.pgmm.server.session.SessionRegistry;
@@ -55,9 +56,17 @@ public final class SidecarServer implements AutoCloseable {
   private EventLoopGroup group;
   private Channel listener;
 
+  private final DistributedCommit commit;
+
   public SidecarServer(NodeConfig config, SocketAddress backendAddress) {
+    this(config, backendAddress, null);
+  }
+
+  /** @param commit the distributed commit, or null for a node without peers (a plain relay) */
+  public SidecarServer(NodeConfig config, SocketAddress backendAddress, DistributedCommit commit) {
     this.config = config;
     this.backendAddress = backendAddress;
+    this.commit = commit;
     this.registry = new SessionRegistry(config.limits().maxConnections());
   }
 
@@ -69,7 +78,7 @@ public final class SidecarServer implements AutoCloseable {
     Class<? extends Channel> clientChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     group = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), io);
     SessionContext context = new SessionContext(backendAddress, clientChannel, sslContext(), config.clients(),
-        config.limits().maxMessageBytes(), registry);
+        config.limits().maxMessageBytes(), registry, commit, config.replication().readConsistency());
     listener = new ServerBootstrap()
         .group(group)
         .channel(serverChannel)

@@ -59,6 +59,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
   private final TransactionTracker tracker = new TransactionTracker();
   private final RelayScanner clientScanner;
   private final RelayScanner backendScanner;
+  /** Relays the client's side of authentication, before the interceptor's units apply. */
+  private final RelayScanner authScanner;
+  /** Null on a node without peers; then the session is a plain relay. */
+  private final TransactionInterceptor interceptor;
+  private final BackendRouter router;
+  private boolean clientHeld;
 
   private SessionState state = SessionState.AWAITING_STARTUP;
   private Channel client;
@@ -73,8 +79,18 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
   public ClientSession(SessionContext context) {
     this.context = context;
     this.framer = new MessageFramer(context.maxMessageBytes());
-    this.clientScanner = new RelayScanner(context.maxMessageBytes(), new FrontendInspector());
-    this.backendScanner = new RelayScanner(context.maxMessageBytes(), new BackendInspector());
+    this.authScanner = new RelayScanner(context.maxMessageBytes(), new FrontendInspector());
+    if (context.commit() == null) {
+      this.router = null;
+      this.interceptor = null;
+      this.clientScanner = new RelayScanner(context.maxMessageBytes(), new FrontendInspector());
+      this.backendScanner = new RelayScanner(context.maxMessageBytes(), new BackendInspector());
+    } else {
+      this.router = new BackendRouter(tracker, this::noteError);
+      this.interceptor = new TransactionInterceptor(new SessionWires(), tracker, router, context.commit(), context.readConsistency());
+      this.clientScanner = new RelayScanner(context.maxMessageBytes(), new TerminateWatch(interceptor), true);
+      this.backendScanner = new RelayScanner(context.maxMessageBytes(), router);
+    }
   }
 
   public TransactionTracker tracker() {
@@ -105,13 +121,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
       case AWAITING_STARTUP -> readStartup(in);
       // Auto-read is off while connecting; a read already under way is kept for the backend.
       case CONNECTING_BACKEND -> startupBytes = startupBytes == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(client.alloc(), startupBytes, in);
-      case AUTHENTICATING, ACTIVE -> {
-        ByteBuf forward = clientScanner.scan(ctx.alloc(), in);
-        if (state == SessionState.CLOSED) {
-          forward.release();
-          return;
-        }
-        backend.write(forward, backend.voidPromise());
+      case AUTHENTICATING -> authScanner.scan(ctx.alloc(), in, this::writeToBackend);
+      case ACTIVE -> {
+        clientScanner.scan(ctx.alloc(), in, this::writeToBackend);
       }
       case CLOSED -> in.release();
     }
@@ -243,10 +255,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             // Whatever the client sent right after its startup packet follows it.
             ByteBuf early = startupBytes;
             startupBytes = null;
-            backend.write(clientScanner.scan(client.alloc(), early), backend.voidPromise());
+            authScanner.scan(client.alloc(), early, this::writeToBackend);
           }
           backend.flush();
-          client.config().setAutoRead(backend.isWritable());
+          client.config().setAutoRead(backend.isWritable() && !clientHeld);
         });
   }
 
@@ -299,7 +311,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     try {
       switch (state) {
         case AUTHENTICATING -> readAuthentication(in);
-        case ACTIVE -> client.write(backendScanner.scan(backend.alloc(), in), client.voidPromise());
+        case ACTIVE -> {
+          backendScanner.scan(backend.alloc(), in, this::writeToClient);
+          if (router != null) {
+            router.runDeferred();
+          }
+        }
         default -> in.release();
       }
     } catch (RuntimeException e) {
@@ -315,7 +332,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
   void backendWritabilityChanged() {
     if (state != SessionState.CLOSED) {
-      client.config().setAutoRead(backend.isWritable());
+      client.config().setAutoRead(backend.isWritable() && !clientHeld);
     }
   }
 
@@ -356,7 +373,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     if (state == SessionState.ACTIVE && backendStartupBytes.isReadable()) {
       ByteBuf rest = backendStartupBytes;
       backendStartupBytes = null;
-      client.write(backendScanner.scan(backend.alloc(), rest), client.voidPromise());
+      backendScanner.scan(backend.alloc(), rest, this::writeToClient);
+      if (router != null) {
+        router.runDeferred();
+      }
     } else if (!backendStartupBytes.isReadable()) {
       backendStartupBytes.release();
       backendStartupBytes = null;
@@ -396,7 +416,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
   }
 
   private void noteError(ByteBuf payload) {
-    ErrorResponse error = (ErrorResponse) BackendDecoder.decode((byte) 'E', payload.duplicate());
+    noteError((ErrorResponse) BackendDecoder.decode((byte) 'E', payload.duplicate()));
+  }
+
+  private void noteError(ErrorResponse error) {
     String severity = error.severity();
     if ("FATAL".equals(severity) || "PANIC".equals(severity)) {
       fatalRelayed = true;
@@ -407,6 +430,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     ByteBuf out = client.alloc().buffer();
     BackendEncoder.encode(message, out);
     client.write(out, client.voidPromise());
+  }
+
+  private void writeToClient(ByteBuf bytes) {
+    if (state == SessionState.CLOSED) {
+      bytes.release();
+      return;
+    }
+    client.write(bytes, client.voidPromise());
+  }
+
+  private void writeToBackend(ByteBuf bytes) {
+    if (state == SessionState.CLOSED) {
+      bytes.release();
+      return;
+    }
+    backend.write(bytes, backend.voidPromise());
   }
 
   // ---- ending -----------------------------------------------------------------------------
@@ -448,6 +487,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     context.registry().remove(this, cancelKey);
     clientScanner.release();
     backendScanner.release();
+    authScanner.release();
+    if (interceptor != null) {
+      interceptor.release();
+    }
     if (startupBytes != null) {
       startupBytes.release();
       startupBytes = null;
@@ -472,6 +515,76 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     return state;
   }
 
+  /** The body of a whole message slice. */
+  static ByteBuf payload(ByteBuf message) {
+    return message.slice(message.readerIndex() + MessageFramer.HEADER_BYTES, message.readableBytes() - MessageFramer.HEADER_BYTES);
+  }
+
+  /** The interceptor's connections: this session's client and backend channels. */
+  private final class SessionWires implements TransactionInterceptor.Wires {
+    @Override
+    public io.netty.buffer.ByteBufAllocator alloc() {
+      return client.alloc();
+    }
+
+    @Override
+    public void toBackend(ByteBuf bytes) {
+      writeToBackend(bytes);
+    }
+
+    @Override
+    public void toClient(ByteBuf bytes) {
+      writeToClient(bytes);
+    }
+
+    @Override
+    public void flush() {
+      if (state != SessionState.CLOSED) {
+        backend.flush();
+        client.flush();
+      }
+    }
+
+    @Override
+    public void holdClient(boolean hold) {
+      clientHeld = hold;
+      if (state != SessionState.CLOSED) {
+        client.config().setAutoRead(backend.isWritable() && !hold);
+      }
+    }
+
+    @Override
+    public void runOnEventLoop(Runnable task) {
+      client.eventLoop().execute(() -> {
+        if (state != SessionState.CLOSED) {
+          task.run();
+        }
+      });
+    }
+  }
+
+  /** Notes a client's Terminate on its way to the interceptor, so the backend's close is expected. */
+  private final class TerminateWatch implements RelayScanner.Inspector {
+    private final RelayScanner.Inspector next;
+
+    TerminateWatch(RelayScanner.Inspector next) {
+      this.next = next;
+    }
+
+    @Override
+    public boolean wantsWhole(byte type) {
+      return next.wantsWhole(type);
+    }
+
+    @Override
+    public boolean inspect(byte type, ByteBuf message) {
+      if (type == 'X') {
+        clientTerminated = true;
+      }
+      return next.inspect(type, message);
+    }
+  }
+
   private final class FrontendInspector implements RelayScanner.Inspector {
     @Override
     public boolean wantsWhole(byte type) {
@@ -479,12 +592,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void inspect(byte type, ByteBuf payload) {
+    public boolean inspect(byte type, ByteBuf message) {
       if (type == 'X') {
         clientTerminated = true;
       } else {
-        tracker.onFrontend(type, payload);
+        tracker.onFrontend(type, payload(message));
       }
+      return true;
     }
   }
 
@@ -495,12 +609,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void inspect(byte type, ByteBuf payload) {
+    public boolean inspect(byte type, ByteBuf message) {
       if (type == 'Z') {
-        tracker.onReadyForQuery(payload.getByte(payload.readerIndex()));
+        tracker.onReadyForQuery(message.getByte(message.readerIndex() + MessageFramer.HEADER_BYTES));
       } else {
-        noteError(payload);
+        noteError(payload(message));
       }
+      return true;
     }
   }
 }

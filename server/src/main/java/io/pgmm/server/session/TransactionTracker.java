@@ -80,8 +80,8 @@ public final class TransactionTracker {
     }
   }
 
-  /** Server to client: ReadyForQuery. */
-  void onReadyForQuery(byte statusCode) {
+  /** Server to client: ReadyForQuery; returns the new status. */
+  TransactionStatus onReadyForQuery(byte statusCode) {
     TransactionStatus next = TransactionStatus.fromCode(statusCode);
     if (next == null) {
       throw new io.pgmm.protocol.ProtocolViolation("invalid transaction status '" + (char) statusCode + "' in ReadyForQuery");
@@ -91,6 +91,7 @@ public final class TransactionTracker {
       // PostgreSQL drops every portal at the end of a transaction.
       portalSql.clear();
     }
+    return next;
   }
 
   /** The NUL-terminated string at {@code index}; the relayed message was already size-checked. */

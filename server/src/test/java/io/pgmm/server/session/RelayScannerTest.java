@@ -27,9 +27,12 @@ class RelayScannerTest {
     }
 
     @Override
-    public void inspect(byte type, ByteBuf payload) {
-      seen.add((char) type + ":" + payload.toString(StandardCharsets.UTF_8));
+    public boolean inspect(byte type, ByteBuf message) {
+      seen.add((char) type + ":" + ClientSession.payload(message).toString(StandardCharsets.UTF_8));
+      return type != 'Z' || !dropReadyForQuery;
     }
+
+    boolean dropReadyForQuery;
   }
 
   private static byte[] message(char type, String body) {
@@ -48,11 +51,16 @@ class RelayScannerTest {
     return out.toByteArray();
   }
 
-  private static byte[] drain(ByteBuf forward) {
-    byte[] out = new byte[forward.readableBytes()];
-    forward.readBytes(out);
-    forward.release();
-    return out;
+  /** Everything the scanner forwards for one read, as bytes. */
+  private static byte[] scan(RelayScanner scanner, ByteBuf in) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    scanner.scan(ALLOC, in, slice -> {
+      byte[] b = new byte[slice.readableBytes()];
+      slice.readBytes(b);
+      slice.release();
+      out.writeBytes(b);
+    });
+    return out.toByteArray();
   }
 
   @Test
@@ -62,7 +70,7 @@ class RelayScannerTest {
     RelayScanner scanner = new RelayScanner(1 << 20, recorder);
     ByteArrayOutputStream forwarded = new ByteArrayOutputStream();
     for (byte b : stream) {
-      forwarded.writeBytes(drain(scanner.scan(ALLOC, Unpooled.wrappedBuffer(new byte[] {b}))));
+      forwarded.writeBytes(scan(scanner, Unpooled.wrappedBuffer(new byte[] {b})));
     }
     assertThat(forwarded.toByteArray()).isEqualTo(stream);
     assertThat(recorder.seen).containsExactly("Q:select 1\0", "Z:I");
@@ -74,7 +82,7 @@ class RelayScannerTest {
     byte[] big = message('D', "y".repeat(100_000));
     RelayScanner scanner = new RelayScanner(1 << 20, new Recorder());
     byte[] firstHalf = java.util.Arrays.copyOfRange(big, 0, 50_000);
-    byte[] forwarded = drain(scanner.scan(ALLOC, Unpooled.wrappedBuffer(firstHalf)));
+    byte[] forwarded = scan(scanner, Unpooled.wrappedBuffer(firstHalf));
     assertThat(forwarded).isEqualTo(firstHalf);
     assertThat(scanner.heldBytes()).isZero();
   }
@@ -84,9 +92,9 @@ class RelayScannerTest {
     byte[] query = message('Q', "select 42\0");
     Recorder recorder = new Recorder();
     RelayScanner scanner = new RelayScanner(1 << 20, recorder);
-    assertThat(drain(scanner.scan(ALLOC, Unpooled.wrappedBuffer(query, 0, 7)))).isEmpty();
+    assertThat(scan(scanner, Unpooled.wrappedBuffer(query, 0, 7))).isEmpty();
     assertThat(scanner.heldBytes()).isEqualTo(7);
-    assertThat(drain(scanner.scan(ALLOC, Unpooled.wrappedBuffer(query, 7, query.length - 7)))).isEqualTo(query);
+    assertThat(scan(scanner, Unpooled.wrappedBuffer(query, 7, query.length - 7))).isEqualTo(query);
     assertThat(recorder.seen).containsExactly("Q:select 42\0");
   }
 
@@ -94,13 +102,25 @@ class RelayScannerTest {
   void rejectsALengthAboveTheLimitFromTheHeaderAlone() {
     RelayScanner scanner = new RelayScanner(4096, new Recorder());
     ByteBuf header = Unpooled.buffer().writeByte('Q').writeInt(1 << 20);
-    assertThatThrownBy(() -> scanner.scan(ALLOC, header)).isInstanceOf(ProtocolViolation.class);
+    assertThatThrownBy(() -> scan(scanner, header)).isInstanceOf(ProtocolViolation.class);
+  }
+
+  @Test
+  void leavesOutTheMessagesTheInspectorTakesAndForwardsTheRestInOrder() {
+    byte[] before = message('D', "row");
+    byte[] ready = message('Z', "I");
+    byte[] after = message('C', "SELECT 1\0");
+    Recorder recorder = new Recorder();
+    recorder.dropReadyForQuery = true;
+    RelayScanner scanner = new RelayScanner(1 << 20, recorder);
+    assertThat(scan(scanner, Unpooled.wrappedBuffer(concat(before, ready, after)))).isEqualTo(concat(before, after));
+    assertThat(recorder.seen).containsExactly("Z:I");
   }
 
   @Test
   void rejectsALengthBelowFour() {
     RelayScanner scanner = new RelayScanner(4096, new Recorder());
     ByteBuf header = Unpooled.buffer().writeByte('D').writeInt(3);
-    assertThatThrownBy(() -> scanner.scan(ALLOC, header)).isInstanceOf(ProtocolViolation.class);
+    assertThatThrownBy(() -> scan(scanner, header)).isInstanceOf(ProtocolViolation.class);
   }
 }

@@ -1,0 +1,460 @@
+package io.pgmm.replication.capture;
+
+import io.pgmm.replication.pgoutput.PgOutputDecoder;
+import io.pgmm.replication.pgoutput.PgOutputMessage;
+import io.pgmm.replication.pgoutput.PgOutputMessage.Type;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads this node's logical slot {@code pgmm_<nodeId>} (pgoutput proto 3, two_phase, messages) on a thread of its
+ * own and hands this node's transactions to a {@link CaptureListener}, message by message.
+ *
+ * <pre>
+ *  slot ──► readPending() ──► decode type ──┬─ 'b' gid pgmm:&lt;me&gt;:…      ─► beginPrepare, then every change
+ *                                           │                               (R before a relation's first change), prepared
+ *                                           ├─ 'b' gid pgmm:&lt;peer&gt;:…    ─► skipped to its 'P' (a peer's transaction applied here)
+ *                                           ├─ 'b' other gid            ─► skipped, foreignPrepare (alarm)
+ *                                           ├─ 'B' … 'C' with changes   ─► localCommitWithoutGid (alarm)
+ *                                           ├─ 'K' / 'r' of my gids     ─► commitPrepared / rollbackPrepared
+ *                                           └─ 'R'                      ─► relation cache (pgoutput sends it once per session)
+ * </pre>
+ *
+ * <p><b>Memory.</b> Nothing is held per transaction except the set of relations already sent in it: each message
+ * is delivered as it is read, so a transaction of any size passes in bounded memory. PostgreSQL decodes a
+ * transaction when its PREPARE is decoded (spilling beyond {@code logical_decoding_work_mem} to disk) and then
+ * sends it message by message. pgoutput's {@code streaming} option is not used yet (see the package README gap).
+ *
+ * <p><b>Feedback.</b> The thread polls with {@code readPending()} and a 1 ms pause when idle, so pgjdbc sends a
+ * status update every {@code statusInterval} and answers the walsender's keepalives. The flushed/applied LSN it
+ * reports is what the owner last passed to {@link #confirm}; {@link #safeConfirmLsn()} computes the furthest LSN
+ * that loses no undecided prepare. On any stream error the connection is closed and reopened with backoff
+ * (100 ms doubling to 5 s); the listener hears {@link CaptureListener#streamRestarted()}.
+ */
+public final class ChangeCapture implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ChangeCapture.class);
+    private static final long IDLE_PAUSE_NANOS = 1_000_000;
+    private static final long MIN_BACKOFF_MILLIS = 100;
+    private static final long MAX_BACKOFF_MILLIS = 5_000;
+    private static final String DDL_PREFIX = "pgmm.";
+
+    /** What the capture thread is inside of. */
+    private enum TxKind {
+        /** Between transactions. */
+        NONE,
+        /** A two-phase transaction of this node: delivered. */
+        OURS,
+        /** A peer's transaction applied here, or a foreign gid: skipped. */
+        SKIPPED,
+        /** A transaction without two-phase commit: watched for changes, then reported. */
+        PLAIN
+    }
+
+    private final String jdbcUrl;
+    private final Properties props;
+    private final int nodeId;
+    private final String ownPrefix;
+    private final String slotName;
+    private final CaptureListener listener;
+    private final Duration statusInterval;
+    private final Thread thread;
+    private final Map<String, Long> undecidedPrepareLsn = new ConcurrentHashMap<>();
+
+    private volatile boolean running;
+    private volatile long confirmedLsn;
+    private volatile long processedLsn;
+    private volatile Connection connection;
+    private volatile Throwable failure;
+
+    // capture-thread state
+    private final Map<Integer, byte[]> relations = new HashMap<>();
+    private final Set<Integer> relationsSentInTx = new HashSet<>();
+    private TxKind txKind = TxKind.NONE;
+    private String txGid;
+    private long txXid;
+    private boolean txHasChanges;
+
+    /**
+     * @param jdbcUrl        the local PostgreSQL, e.g. {@code jdbc:postgresql://127.0.0.1:5432/app}
+     * @param props          connection properties (user, password); replication properties are added
+     * @param nodeId         this node; its slot is {@code pgmm_<nodeId>} and its gids start {@code pgmm:<nodeId>:}
+     * @param statusInterval how often a status update goes to the walsender (well below wal_sender_timeout)
+     */
+    public ChangeCapture(String jdbcUrl, Properties props, int nodeId, CaptureListener listener, Duration statusInterval) {
+        this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        this.props = new Properties();
+        this.props.putAll(Objects.requireNonNull(props, "props"));
+        this.nodeId = nodeId;
+        this.slotName = NodeSetup.slotName(nodeId);
+        this.ownPrefix = "pgmm:" + nodeId + ":";
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.statusInterval = Objects.requireNonNull(statusInterval, "statusInterval");
+        if (statusInterval.toMillis() < 10) {
+            throw new IllegalArgumentException("statusInterval must be at least 10 ms, got " + statusInterval);
+        }
+        PGProperty.REPLICATION.set(this.props, "database");
+        PGProperty.PREFER_QUERY_MODE.set(this.props, "simple");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(this.props, "15");
+        this.props.putIfAbsent(PGProperty.APPLICATION_NAME.getName(), "pgmm-capture-" + nodeId);
+        this.thread = new Thread(this::run, "pgmm-capture-" + nodeId);
+        this.thread.setDaemon(true);
+    }
+
+    public ChangeCapture(String jdbcUrl, Properties props, int nodeId, CaptureListener listener) {
+        this(jdbcUrl, props, nodeId, listener, Duration.ofSeconds(1));
+    }
+
+    /** Starts the capture thread. */
+    public synchronized void start() {
+        if (running || thread.getState() != Thread.State.NEW) {
+            throw new IllegalStateException("capture of node " + nodeId + " already started");
+        }
+        running = true;
+        thread.start();
+    }
+
+    /**
+     * Lets the slot advance to {@code lsn}: reported as flushed and applied from the next status update on. The
+     * owner must never confirm past the prepare LSN of a prepare it has not decided (PostgreSQL does not resend a
+     * PREPARE behind the confirmed position); {@link #safeConfirmLsn()} is such an LSN. Going backwards is ignored.
+     */
+    public void confirm(long lsn) {
+        synchronized (this) {
+            if (Long.compareUnsigned(lsn, confirmedLsn) > 0) {
+                confirmedLsn = lsn;
+            }
+        }
+    }
+
+    /** The LSN last passed to {@link #confirm}. */
+    public long confirmedLsn() {
+        return confirmedLsn;
+    }
+
+    /**
+     * Everything before this LSN has been read and handed to the listener (or skipped): the end of the last whole
+     * transaction read, or the stream position when idle.
+     */
+    public long processedLsn() {
+        return processedLsn;
+    }
+
+    /**
+     * The furthest LSN the slot may safely be confirmed to, as far as capture can tell: {@link #processedLsn()},
+     * but no further than the prepare LSN of any of this node's transactions whose COMMIT/ROLLBACK PREPARED has not
+     * been decoded yet. The owner may hold it back further (e.g. until peers acknowledged).
+     */
+    public long safeConfirmLsn() {
+        long safe = processedLsn;
+        for (long lsn : undecidedPrepareLsn.values()) {
+            if (Long.compareUnsigned(lsn, safe) < 0) {
+                safe = lsn;
+            }
+        }
+        return safe;
+    }
+
+    /** The error that stopped capture for good (a malformed message), or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    public boolean isRunning() {
+        return running && thread.isAlive();
+    }
+
+    /** Stops the thread (interrupting a blocked listener call) and closes the replication connection. */
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeConnection();
+        if (thread.isAlive()) {
+            log.warn("capture thread of node {} did not stop within 10 s", nodeId);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private void run() {
+        long backoffMillis = MIN_BACKOFF_MILLIS;
+        boolean first = true;
+        while (running) {
+            try {
+                if (!first) {
+                    listener.streamRestarted();
+                }
+                first = false;
+                stream();
+            } catch (InterruptedException e) {
+                if (!running) {
+                    break;
+                }
+                log.warn("capture of node {} interrupted; restarting the stream", nodeId);
+            } catch (IllegalArgumentException e) {
+                failure = e;
+                running = false;
+                log.error("capture of node {} stopped: slot {} sent a message pgmm cannot decode", nodeId, slotName, e);
+                break;
+            } catch (Exception e) {
+                if (!running) {
+                    break;
+                }
+                log.warn("capture of node {} lost its stream from slot {}: {}; reconnecting in {} ms", nodeId,
+                        slotName, e.toString(), backoffMillis);
+            } finally {
+                closeConnection();
+                resetSessionState();
+            }
+            if (!running) {
+                break;
+            }
+            try {
+                Thread.sleep(backoffMillis);
+            } catch (InterruptedException e) {
+                if (!running) {
+                    break;
+                }
+            }
+            backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+        }
+    }
+
+    private void stream() throws SQLException, InterruptedException {
+        Connection c = DriverManager.getConnection(jdbcUrl, props);
+        connection = c;
+        PGReplicationStream stream = c.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
+                .withSlotName(slotName)
+                .withSlotOption("proto_version", "3")
+                .withSlotOption("publication_names", NodeSetup.PUBLICATION)
+                .withSlotOption("two_phase", "on")
+                .withSlotOption("messages", "true")
+                .withStatusInterval(Math.toIntExact(statusInterval.toMillis()), TimeUnit.MILLISECONDS)
+                .start();
+        log.info("capture of node {} streaming from slot {}", nodeId, slotName);
+        long reportedLsn = 0;
+        while (running) {
+            long confirmed = confirmedLsn;
+            if (confirmed != reportedLsn) {
+                stream.setFlushedLSN(LogSequenceNumber.valueOf(confirmed));
+                stream.setAppliedLSN(LogSequenceNumber.valueOf(confirmed));
+                reportedLsn = confirmed;
+            }
+            ByteBuffer buffer = stream.readPending();
+            if (buffer == null) {
+                if (txKind == TxKind.NONE) {
+                    long received = stream.getLastReceiveLSN().asLong();
+                    if (Long.compareUnsigned(received, processedLsn) > 0) {
+                        processedLsn = received;
+                    }
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(IDLE_PAUSE_NANOS);
+                if (Thread.interrupted() && !running) {
+                    throw new InterruptedException();
+                }
+                continue;
+            }
+            byte[] raw = new byte[buffer.remaining()];
+            buffer.get(raw);
+            handle(raw);
+        }
+    }
+
+    private void handle(byte[] raw) throws InterruptedException {
+        Type type = PgOutputDecoder.peekType(raw);
+        if (type == null) {
+            throw new IllegalArgumentException("pgoutput: unknown message type in a message of " + raw.length + " bytes");
+        }
+        switch (type) {
+            case INSERT, UPDATE, DELETE -> {
+                if (txKind == TxKind.OURS) {
+                    sendRelationIfNeeded(PgOutputDecoder.changeRelationId(ByteBuffer.wrap(raw), false));
+                    listener.change(txGid, raw);
+                } else {
+                    txHasChanges = true;
+                }
+            }
+            case RELATION -> {
+                PgOutputMessage.Relation r = (PgOutputMessage.Relation) PgOutputDecoder.decode(raw);
+                relations.put(r.relationId(), raw);
+                relationsSentInTx.remove(r.relationId()); // a new shape goes out again before its next change
+            }
+            case TRUNCATE -> {
+                PgOutputMessage.Truncate t = (PgOutputMessage.Truncate) PgOutputDecoder.decode(raw);
+                if (txKind == TxKind.OURS) {
+                    for (int relid : t.relationIds()) {
+                        sendRelationIfNeeded(relid);
+                    }
+                    listener.change(txGid, raw);
+                } else {
+                    txHasChanges = true;
+                }
+            }
+            case MESSAGE -> {
+                PgOutputMessage.LogicalMessage m = (PgOutputMessage.LogicalMessage) PgOutputDecoder.decode(raw);
+                if (m.transactional() && m.prefix().startsWith(DDL_PREFIX)) {
+                    if (txKind == TxKind.OURS) {
+                        listener.change(txGid, raw);
+                    } else {
+                        txHasChanges = true;
+                    }
+                }
+            }
+            case BEGIN -> {
+                PgOutputMessage.Begin b = (PgOutputMessage.Begin) PgOutputDecoder.decode(raw);
+                enter(TxKind.PLAIN, null, b.xid());
+            }
+            case COMMIT -> {
+                PgOutputMessage.Commit c = (PgOutputMessage.Commit) PgOutputDecoder.decode(raw);
+                expectIn(TxKind.PLAIN, type);
+                boolean changed = txHasChanges;
+                long xid = txXid;
+                leave(c.endLsn());
+                if (changed) {
+                    log.warn("transaction {} committed on node {} without pgmm (commit lsn {}): its changes are not"
+                            + " replicated", xid, nodeId, LogSequenceNumber.valueOf(c.commitLsn()));
+                    listener.localCommitWithoutGid(xid, c.commitLsn());
+                }
+            }
+            case BEGIN_PREPARE -> {
+                PgOutputMessage.BeginPrepare b = (PgOutputMessage.BeginPrepare) PgOutputDecoder.decode(raw);
+                if (b.gid().startsWith(ownPrefix)) {
+                    enter(TxKind.OURS, b.gid(), Integer.toUnsignedLong(b.xid()));
+                    undecidedPrepareLsn.put(b.gid(), b.prepareLsn());
+                    listener.beginPrepare(b.gid(), b.prepareLsn());
+                } else {
+                    enter(TxKind.SKIPPED, b.gid(), Integer.toUnsignedLong(b.xid()));
+                }
+            }
+            case PREPARE -> {
+                PgOutputMessage.Prepare p = (PgOutputMessage.Prepare) PgOutputDecoder.decode(raw);
+                TxKind kind = txKind;
+                if (kind != TxKind.OURS && kind != TxKind.SKIPPED || !p.gid().equals(txGid)) {
+                    throw new IllegalArgumentException("pgoutput: Prepare of " + p.gid() + " while in " + kind
+                            + " transaction " + txGid);
+                }
+                leave(p.endLsn());
+                if (kind == TxKind.OURS) {
+                    listener.prepared(p.gid(), p.prepareLsn(), p.endLsn());
+                } else if (!p.gid().startsWith("pgmm:")) {
+                    log.warn("transaction {} was prepared on node {} with foreign gid {}: its changes are not"
+                            + " replicated", Integer.toUnsignedLong(p.xid()), nodeId, p.gid());
+                    listener.foreignPrepare(p.gid(), Integer.toUnsignedLong(p.xid()), p.prepareLsn());
+                }
+            }
+            case COMMIT_PREPARED -> {
+                PgOutputMessage.CommitPrepared k = (PgOutputMessage.CommitPrepared) PgOutputDecoder.decode(raw);
+                expectIn(TxKind.NONE, type);
+                advanceProcessed(k.endLsn());
+                if (k.gid().startsWith(ownPrefix)) {
+                    undecidedPrepareLsn.remove(k.gid());
+                    listener.commitPrepared(k.gid(), k.endLsn());
+                }
+            }
+            case ROLLBACK_PREPARED -> {
+                PgOutputMessage.RollbackPrepared r = (PgOutputMessage.RollbackPrepared) PgOutputDecoder.decode(raw);
+                expectIn(TxKind.NONE, type);
+                advanceProcessed(r.rollbackEndLsn());
+                if (r.gid().startsWith(ownPrefix)) {
+                    undecidedPrepareLsn.remove(r.gid());
+                    listener.rollbackPrepared(r.gid(), r.rollbackEndLsn());
+                }
+            }
+            case ORIGIN, TYPE -> {
+                PgOutputDecoder.decode(raw); // validated; the gid tells the origin, and apply uses text values
+            }
+            case STREAM_START, STREAM_STOP, STREAM_COMMIT, STREAM_ABORT, STREAM_PREPARE ->
+                    throw new IllegalArgumentException("pgoutput: streamed message " + type
+                            + " although streaming was not requested");
+        }
+    }
+
+    private void sendRelationIfNeeded(int relid) throws InterruptedException {
+        if (relationsSentInTx.add(relid)) {
+            byte[] relation = relations.get(relid);
+            if (relation == null) {
+                throw new IllegalArgumentException("pgoutput: change of relation " + relid
+                        + " before its Relation message");
+            }
+            listener.change(txGid, relation.clone());
+        }
+    }
+
+    private void enter(TxKind kind, String gid, long xid) {
+        if (txKind != TxKind.NONE) {
+            throw new IllegalArgumentException("pgoutput: a transaction begins (" + kind + " " + gid + ") inside "
+                    + txKind + " transaction " + (txGid != null ? txGid : txXid));
+        }
+        txKind = kind;
+        txGid = gid;
+        txXid = xid;
+        txHasChanges = false;
+        relationsSentInTx.clear();
+    }
+
+    private void expectIn(TxKind kind, Type type) {
+        if (txKind != kind) {
+            throw new IllegalArgumentException("pgoutput: " + type + " while in " + txKind + " transaction");
+        }
+    }
+
+    private void leave(long endLsn) {
+        txKind = TxKind.NONE;
+        txGid = null;
+        txXid = 0;
+        txHasChanges = false;
+        relationsSentInTx.clear();
+        advanceProcessed(endLsn);
+    }
+
+    private void advanceProcessed(long lsn) {
+        if (Long.compareUnsigned(lsn, processedLsn) > 0) {
+            processedLsn = lsn;
+        }
+    }
+
+    private void resetSessionState() {
+        relations.clear();
+        relationsSentInTx.clear();
+        txKind = TxKind.NONE;
+        txGid = null;
+        txXid = 0;
+        txHasChanges = false;
+    }
+
+    private void closeConnection() {
+        Connection c = connection;
+        connection = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                log.debug("closing the replication connection of node {}: {}", nodeId, e.toString());
+            }
+        }
+    }
+}

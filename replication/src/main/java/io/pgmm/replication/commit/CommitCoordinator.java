@@ -1,0 +1,540 @@
+package io.pgmm.replication.commit;
+
+import io.pgmm.replication.Gid;
+import io.pgmm.replication.capture.CaptureListener;
+import io.pgmm.replication.clock.HybridLogicalClock;
+import io.pgmm.replication.log.DecisionLog;
+import io.pgmm.replication.log.DecisionRecord;
+import io.pgmm.replication.transport.PeerMessage;
+import io.pgmm.replication.transport.PeerMessageHandler;
+import io.pgmm.replication.transport.PeerTransport;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The distributed commit (DESIGN, "The commit path", steps 3–6), both as the origin of this
+ * node's transactions and as a peer voting on the others'.
+ *
+ * <pre>
+ *  origin (this node)                                       each peer
+ *  session: PREPARE TRANSACTION gid; commit(gid)
+ *  capture: beginPrepare ── PrepareBegin ─────────────────► ApplyService.begin
+ *           change*      ── ChangeChunk* (64 KiB) ────────► append
+ *           prepared     ── PrepareEnd ───────────────────► prepare: PREPARE TRANSACTION gid
+ *                        ◄──────────────────────── Vote ────
+ *  all yes: commitTs = max(ts); log PreCommit (fsync)
+ *                        ── PreCommit ────────────────────► log PreCommit (fsync)
+ *                        ◄──────────────────── PreCommitAck
+ *  majority: COMMIT PREPARED here, client hears COMMIT
+ *                        ── Decision ─────────────────────► COMMIT PREPARED
+ *  a No, a timeout or an unreachable peer before PreCommit: ROLLBACK PREPARED everywhere.
+ * </pre>
+ *
+ * <p>Membership is static (the configured peers, generation 1); every peer must vote. The
+ * origin's prepare timestamp and the peers' vote timestamps come from the hybrid logical clock;
+ * commitTs is their maximum.
+ */
+public final class CommitCoordinator implements DistributedCommit, CaptureListener, PeerMessageHandler, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(CommitCoordinator.class);
+  static final long GENERATION = 1;
+  /** Changes are shipped in chunks of about this size: big enough to amortise, small enough to stream. */
+  static final int CHUNK_BYTES = 64 * 1024;
+  private static final int PEER_QUEUE_MESSAGES = 256;
+  private static final long WRITABLE_WAIT_MILLIS = 10_000;
+
+  private final int selfNode;
+  private final long incarnation;
+  private final AtomicLong nextSeq = new AtomicLong();
+  private final HybridLogicalClock clock;
+  private final DecisionLog decisionLog;
+  private final LocalApply apply;
+  private final Duration prepareTimeout;
+  private final Set<Integer> peers;
+  private final Map<Integer, String> peerNames;
+  private PeerTransport transport;
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pgmm-commit-timers"));
+  private final Map<Gid, OriginTransaction> origin = new ConcurrentHashMap<>();
+  private final Map<Gid, PeerTransaction> applied = new ConcurrentHashMap<>();
+  /** Distributed transactions prepared here and not yet decided here, for global reads. */
+  private final Map<Gid, CompletableFuture<Void>> undecided = new ConcurrentHashMap<>();
+  private final Map<Integer, PeerFeeder> feeders = new HashMap<>();
+
+  public CommitCoordinator(int selfNode, long incarnation, HybridLogicalClock clock, DecisionLog decisionLog,
+      LocalApply apply, Duration prepareTimeout, Map<Integer, String> peerNames) {
+    this.selfNode = selfNode;
+    this.incarnation = incarnation;
+    this.clock = clock;
+    this.decisionLog = decisionLog;
+    this.apply = apply;
+    this.prepareTimeout = prepareTimeout;
+    this.peers = Set.copyOf(new TreeSet<>(peerNames.keySet()));
+    this.peerNames = Map.copyOf(peerNames);
+    for (int peer : peers) {
+      feeders.put(peer, new PeerFeeder(peer));
+    }
+  }
+
+  /** The transport is built with this coordinator as its handler, so it is attached afterwards. */
+  public void attach(PeerTransport transport) {
+    this.transport = transport;
+    feeders.values().forEach(PeerFeeder::start);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  // ---- DistributedCommit (sessions) ------------------------------------------------------
+
+  @Override
+  public Gid nextGid() {
+    return new Gid(selfNode, incarnation, nextSeq.incrementAndGet());
+  }
+
+  @Override
+  public CompletableFuture<CommitOutcome> commit(Gid gid) {
+    OriginTransaction tx = originOf(gid);
+    timers.schedule(() -> timeout(tx), prepareTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    return tx.outcome;
+  }
+
+  @Override
+  public CompletableFuture<Void> awaitPreparedBefore() {
+    if (undecided.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.allOf(undecided.values().toArray(CompletableFuture[]::new));
+  }
+
+  @Override
+  public String unavailableReason() {
+    List<String> down = new ArrayList<>();
+    for (int peer : peers) {
+      if (transport == null || !transport.isConnected(peer)) {
+        down.add("node " + peer + " (" + peerNames.get(peer) + ")");
+      }
+    }
+    return down.isEmpty() ? null : String.join(", ", down) + (down.size() == 1 ? " is" : " are")
+        + " unreachable, and every node must vote on a write";
+  }
+
+  private OriginTransaction originOf(Gid gid) {
+    return origin.computeIfAbsent(gid, g -> {
+      undecided.put(g, new CompletableFuture<>());
+      return new OriginTransaction(g);
+    });
+  }
+
+  // ---- CaptureListener (capture thread) --------------------------------------------------
+
+  @Override
+  public void beginPrepare(String gidText, long prepareLsn) throws InterruptedException {
+    Gid gid = Gid.parseOrNull(gidText);
+    if (gid == null) {
+      return;
+    }
+    OriginTransaction tx = originOf(gid);
+    synchronized (tx) {
+      tx.prepareTs = clock.now();
+      tx.chunk.reset();
+      tx.chunksSent = 0;
+    }
+    for (int peer : peers) {
+      if (!send(peer, new PeerMessage.PrepareBegin(gid, GENERATION, tx.prepareTs))) {
+        abort(tx, "57P03", "pgmm could not reach node " + peer + " (" + peerNames.get(peer) + ") to replicate the transaction");
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void change(String gidText, byte[] raw) throws InterruptedException {
+    OriginTransaction tx = origin.get(Gid.parseOrNull(gidText));
+    if (tx == null || tx.state != OriginState.PREPARED) {
+      return;
+    }
+    if (tx.chunk.size() + 4 + raw.length > CHUNK_BYTES && tx.chunk.size() > 0) {
+      shipChunk(tx);
+    }
+    tx.chunk.write(raw.length >>> 24);
+    tx.chunk.write(raw.length >>> 16);
+    tx.chunk.write(raw.length >>> 8);
+    tx.chunk.write(raw.length);
+    tx.chunk.write(raw, 0, raw.length);
+    if (tx.chunk.size() >= CHUNK_BYTES) {
+      shipChunk(tx);
+    }
+  }
+
+  /** Sends the pending chunk to every peer, waiting while a peer's connection is full (bounded memory). */
+  private void shipChunk(OriginTransaction tx) throws InterruptedException {
+    byte[] data = tx.chunk.toByteArray();
+    tx.chunk.reset();
+    PeerMessage.ChangeChunk chunk = new PeerMessage.ChangeChunk(tx.gid, tx.chunksSent++, data);
+    for (int peer : peers) {
+      if (!transport.awaitWritable(peer, WRITABLE_WAIT_MILLIS) || !send(peer, chunk)) {
+        abort(tx, "57P03", "pgmm lost node " + peer + " (" + peerNames.get(peer) + ") while replicating the transaction");
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void prepared(String gidText, long prepareLsn, long endLsn) throws InterruptedException {
+    OriginTransaction tx = origin.get(Gid.parseOrNull(gidText));
+    if (tx == null || tx.state != OriginState.PREPARED) {
+      return;
+    }
+    if (tx.chunk.size() > 0) {
+      shipChunk(tx);
+    }
+    synchronized (tx) {
+      if (tx.state != OriginState.PREPARED) {
+        return;
+      }
+      tx.state = tx.state.moveTo(OriginState.VOTING);
+    }
+    for (int peer : peers) {
+      if (!send(peer, new PeerMessage.PrepareEnd(tx.gid, tx.chunksSent))) {
+        abort(tx, "57P03", "pgmm lost node " + peer + " (" + peerNames.get(peer) + ") while replicating the transaction");
+        return;
+      }
+    }
+    maybePrecommit(tx);
+  }
+
+  @Override
+  public void commitPrepared(String gid, long endLsn) {
+    // The local COMMIT PREPARED reached the WAL; the slot may move past it.
+  }
+
+  @Override
+  public void rollbackPrepared(String gid, long endLsn) {
+  }
+
+  @Override
+  public void localCommitWithoutGid(long xid, long commitLsn) {
+    log.warn("transaction {} committed on this node's PostgreSQL without the sidecar (direct connection, or CALL/DO"
+        + " with its own COMMIT): its changes are NOT replicated and the nodes now differ", xid);
+  }
+
+  @Override
+  public void foreignPrepare(String gid, long xid, long prepareLsn) {
+    log.warn("transaction {} was prepared as '{}' directly on PostgreSQL: its changes are NOT replicated", xid, gid);
+  }
+
+  @Override
+  public void streamRestarted() {
+    // Transactions whose changes were being shipped when the stream broke cannot be completed
+    // reliably: abort them (they were not acknowledged to anyone).
+    for (OriginTransaction tx : origin.values()) {
+      if (tx.state == OriginState.PREPARED && tx.prepareTs != 0) {
+        abort(tx, "40001", "pgmm's change stream restarted while the transaction was being replicated; retry it");
+      }
+    }
+  }
+
+  // ---- votes and decisions ---------------------------------------------------------------
+
+  private void maybePrecommit(OriginTransaction tx) {
+    long commitTs;
+    synchronized (tx) {
+      if (tx.state != OriginState.VOTING || tx.yesVotes.size() < peers.size()) {
+        return;
+      }
+      commitTs = tx.prepareTs;
+      for (long ts : tx.yesVotes.values()) {
+        commitTs = Math.max(commitTs, ts);
+      }
+      tx.commitTs = commitTs;
+      tx.state = tx.state.moveTo(OriginState.PRECOMMITTING);
+    }
+    clock.observe(commitTs);
+    long ts = commitTs;
+    decisionLog.append(new DecisionRecord.PreCommit(tx.gid, GENERATION, 0, commitTs)).whenComplete((v, e) -> {
+      if (e != null) {
+        unknown(tx, "pgmm could not record the commit decision durably: " + e);
+        return;
+      }
+      tx.precommitAcks.add(selfNode);
+      for (int peer : peers) {
+        send(peer, new PeerMessage.PreCommit(tx.gid, GENERATION, 0, ts));
+      }
+      maybeCommit(tx);
+    });
+  }
+
+  private int majority() {
+    return (peers.size() + 1) / 2 + 1;
+  }
+
+  private void maybeCommit(OriginTransaction tx) {
+    synchronized (tx) {
+      if (tx.state != OriginState.PRECOMMITTING || tx.precommitAcks.size() < majority()) {
+        return;
+      }
+      tx.state = tx.state.moveTo(OriginState.COMMITTING);
+    }
+    apply.decide(tx.gid, true).whenComplete((v, e) -> {
+      if (e != null) {
+        unknown(tx, "pgmm could not COMMIT PREPARED " + tx.gid + " locally: " + e.getMessage());
+        return;
+      }
+      for (int peer : peers) {
+        send(peer, new PeerMessage.Decision(tx.gid, true));
+      }
+      synchronized (tx) {
+        tx.state = tx.state.moveTo(OriginState.COMMITTED);
+      }
+      decided(tx.gid);
+      origin.remove(tx.gid);
+      decisionLog.append(new DecisionRecord.Committed(tx.gid));
+      tx.outcome.complete(new CommitOutcome.Committed(tx.commitTs));
+    });
+  }
+
+  private void abort(OriginTransaction tx, String sqlState, String message) {
+    synchronized (tx) {
+      if (!tx.state.canMoveTo(OriginState.ABORTING)) {
+        return;
+      }
+      tx.state = tx.state.moveTo(OriginState.ABORTING);
+    }
+    log.info("aborting {}: {}", tx.gid, message);
+    apply.decide(tx.gid, false).whenComplete((v, e) -> {
+      if (e != null) {
+        log.warn("ROLLBACK PREPARED of {} failed: {}", tx.gid, e.toString());
+      }
+      for (int peer : peers) {
+        send(peer, new PeerMessage.Decision(tx.gid, false));
+      }
+      synchronized (tx) {
+        tx.state = tx.state.moveTo(OriginState.ABORTED);
+      }
+      decided(tx.gid);
+      origin.remove(tx.gid);
+      tx.outcome.complete(new CommitOutcome.Aborted(sqlState, message));
+    });
+  }
+
+  private void unknown(OriginTransaction tx, String message) {
+    synchronized (tx) {
+      if (!tx.state.canMoveTo(OriginState.UNKNOWN)) {
+        return;
+      }
+      tx.state = tx.state.moveTo(OriginState.UNKNOWN);
+    }
+    log.error("transaction {} is in doubt: {}", tx.gid, message);
+    tx.outcome.complete(new CommitOutcome.Unknown(message + "; the transaction will be resolved, do not retry it blindly"));
+  }
+
+  private void timeout(OriginTransaction tx) {
+    if (tx.state == OriginState.PREPARED || tx.state == OriginState.VOTING) {
+      List<Integer> silent = new ArrayList<>();
+      for (int peer : peers) {
+        if (!tx.yesVotes.containsKey(peer)) {
+          silent.add(peer);
+        }
+      }
+      abort(tx, "40001", "pgmm: no vote from node(s) " + silent + " within " + prepareTimeout.toMillis()
+          + " ms (a conflicting transaction on another node holds the rows, or a node is slow); retry the transaction");
+    }
+  }
+
+  private void decided(Gid gid) {
+    CompletableFuture<Void> f = undecided.remove(gid);
+    if (f != null) {
+      f.complete(null);
+    }
+  }
+
+  private boolean send(int peer, PeerMessage message) {
+    return transport != null && transport.send(peer, message);
+  }
+
+  // ---- PeerMessageHandler (transport event loops) ----------------------------------------
+
+  @Override
+  public void onMessage(int fromNode, PeerMessage message) {
+    if (message instanceof PeerMessage.Vote v) {
+      OriginTransaction tx = origin.get(v.gid());
+      if (tx == null) {
+        return;
+      }
+      clock.observe(v.voterTs());
+      if (v.yes()) {
+        synchronized (tx) {
+          tx.yesVotes.put(v.voterNode(), v.voterTs());
+        }
+        maybePrecommit(tx);
+      } else {
+        abort(tx, v.sqlState() == null ? "40001" : v.sqlState(), "node " + v.voterNode() + ": " + v.message());
+      }
+    } else if (message instanceof PeerMessage.PreCommitAck a) {
+      OriginTransaction tx = origin.get(a.gid());
+      if (tx != null && a.accepted()) {
+        synchronized (tx) {
+          tx.precommitAcks.add(a.voterNode());
+        }
+        maybeCommit(tx);
+      }
+    } else if (message instanceof PeerMessage.DecisionAck) {
+      // Decisions are not resent yet: recovery (a later issue) re-asks for them.
+    } else {
+      PeerFeeder feeder = feeders.get(fromNode);
+      if (feeder == null) {
+        log.warn("message from unknown node {} dropped: {}", fromNode, message);
+        return;
+      }
+      feeder.enqueue(message);
+    }
+  }
+
+  /**
+   * Replays one peer's transactions in the order its messages came, on a thread of its own so the
+   * network threads never block on PostgreSQL. The bounded queue makes a slow apply stop reading
+   * from that peer.
+   */
+  private final class PeerFeeder implements Runnable {
+    private final int peer;
+    private final BlockingQueue<PeerMessage> queue = new ArrayBlockingQueue<>(PEER_QUEUE_MESSAGES);
+    private final Thread thread;
+
+    PeerFeeder(int peer) {
+      this.peer = peer;
+      this.thread = daemon(this, "pgmm-apply-feeder-" + peer);
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    void enqueue(PeerMessage m) {
+      try {
+        queue.put(m);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public void run() {
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          handle(queue.take());
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException e) {
+          log.error("applying a message from node {} failed", peer, e);
+        }
+      }
+    }
+
+    private void handle(PeerMessage m) throws InterruptedException {
+      if (m instanceof PeerMessage.PrepareBegin b) {
+        clock.observe(b.prepareTs());
+        undecided.put(b.gid(), new CompletableFuture<>());
+        PeerTransaction tx = new PeerTransaction(apply.begin(b.gid()));
+        applied.put(b.gid(), tx);
+      } else if (m instanceof PeerMessage.ChangeChunk c) {
+        PeerTransaction tx = applied.get(c.gid());
+        if (tx != null) {
+          ByteBuffer data = ByteBuffer.wrap(c.data());
+          while (data.remaining() >= 4) {
+            int length = data.getInt();
+            if (length < 0 || length > data.remaining()) {
+              throw new IllegalStateException("malformed change chunk " + c.seq() + " of " + c.gid());
+            }
+            byte[] raw = new byte[length];
+            data.get(raw);
+            tx.replay.append(raw);
+          }
+        }
+      } else if (m instanceof PeerMessage.PrepareEnd e) {
+        PeerTransaction tx = applied.get(e.gid());
+        if (tx != null) {
+          tx.prepared = tx.replay.prepare().thenApply(vote -> {
+            send(peer, new PeerMessage.Vote(e.gid(), selfNode, vote.yes(), clock.now(),
+                vote.yes() ? null : vote.sqlState(), vote.yes() ? null : vote.message()));
+            return vote;
+          });
+        }
+      } else if (m instanceof PeerMessage.PreCommit p) {
+        clock.observe(p.commitTs());
+        decisionLog.append(new DecisionRecord.PreCommit(p.gid(), p.generation(), p.ballot(), p.commitTs()))
+            .whenComplete((v, e) -> send(peer, new PeerMessage.PreCommitAck(p.gid(), selfNode, e == null)));
+      } else if (m instanceof PeerMessage.Decision d) {
+        PeerTransaction tx = applied.remove(d.gid());
+        CompletableFuture<?> prepared = tx == null || tx.prepared == null ? CompletableFuture.completedFuture(null) : tx.prepared;
+        if (tx != null && tx.prepared == null) {
+          tx.replay.abort();
+        }
+        prepared.handle((v, e) -> null).thenCompose(v -> apply.decide(d.gid(), d.commit())).whenComplete((v, e) -> {
+          if (e != null) {
+            log.error("decision {} on {} failed here: {}", d.commit() ? "COMMIT" : "ROLLBACK", d.gid(), e.toString());
+          }
+          decided(d.gid());
+          if (d.commit()) {
+            decisionLog.append(new DecisionRecord.Committed(d.gid()));
+          }
+          send(peer, new PeerMessage.DecisionAck(d.gid(), selfNode));
+        });
+      } else if (m instanceof PeerMessage.Wound) {
+        log.debug("wound from node {} ignored: deadlock resolution comes later", peer);
+      }
+    }
+  }
+
+  /** A peer's transaction replayed here. */
+  private static final class PeerTransaction {
+    final LocalApply.Replay replay;
+    volatile CompletableFuture<LocalApply.VoteResult> prepared;
+
+    PeerTransaction(LocalApply.Replay replay) {
+      this.replay = replay;
+    }
+  }
+
+  /** One of this node's transactions in the commit protocol. */
+  private static final class OriginTransaction {
+    final Gid gid;
+    final CompletableFuture<CommitOutcome> outcome = new CompletableFuture<>();
+    final ByteArrayOutputStream chunk = new ByteArrayOutputStream();
+    final Map<Integer, Long> yesVotes = new HashMap<>();
+    final Set<Integer> precommitAcks = new TreeSet<>();
+    volatile OriginState state = OriginState.PREPARED;
+    volatile long prepareTs;
+    long commitTs;
+    int chunksSent;
+
+    OriginTransaction(Gid gid) {
+      this.gid = gid;
+    }
+  }
+
+  @Override
+  public void close() {
+    timers.shutdownNow();
+    feeders.values().forEach(f -> f.thread.interrupt());
+  }
+}

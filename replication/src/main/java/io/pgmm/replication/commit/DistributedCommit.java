@@ -1,0 +1,32 @@
+package io.pgmm.replication.commit;
+
+import io.pgmm.replication.Gid;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a client session needs from the commit protocol. The session prepares the client's
+ * transaction locally under {@link #nextGid()}, then hands it over; the implementation ships the
+ * decoded changes to every peer, collects votes, records the decision and commits or rolls back
+ * the prepared transaction everywhere.
+ */
+public interface DistributedCommit {
+
+  /** A gid never used before, also across restarts. */
+  Gid nextGid();
+
+  /**
+   * Called after {@code PREPARE TRANSACTION} with {@code gid} succeeded on this node's PostgreSQL.
+   * Completes once the client may be told the outcome; never completes exceptionally.
+   */
+  CompletableFuture<CommitOutcome> commit(Gid gid);
+
+  /**
+   * Completes when every distributed transaction that this node had prepared before the call is
+   * decided and, if committed, committed here (global read consistency). Completes at once when
+   * none is in flight.
+   */
+  CompletableFuture<Void> awaitPreparedBefore();
+
+  /** Whether writes can be accepted now; a message naming the unreachable peers otherwise. */
+  String unavailableReason();
+}

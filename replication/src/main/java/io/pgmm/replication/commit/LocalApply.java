@@ -1,0 +1,37 @@
+package io.pgmm.replication.commit;
+
+import io.pgmm.replication.Gid;
+import java.util.concurrent.CompletableFuture;
+
+/** What the coordinator needs from this node's PostgreSQL: replaying peers' transactions and deciding prepared ones. */
+public interface LocalApply {
+
+  /** Starts replaying a peer's transaction; blocks while every apply worker is busy and the queue is full. */
+  Replay begin(Gid gid) throws InterruptedException;
+
+  /** COMMIT PREPARED or ROLLBACK PREPARED of {@code gid} here, on connections of their own; idempotent. */
+  CompletableFuture<Void> decide(Gid gid, boolean commit);
+
+  /** One peer transaction being replayed. */
+  interface Replay {
+    /** One raw pgoutput message, in the origin's order. */
+    void append(byte[] pgoutputMessage) throws InterruptedException;
+
+    /** Replays the rest, records the gid and runs PREPARE TRANSACTION; never completes exceptionally. */
+    CompletableFuture<VoteResult> prepare();
+
+    /** Drops the replay; nothing stays prepared. */
+    void abort();
+  }
+
+  /** A node's vote on a transaction: yes, or no with the SQLSTATE and message the client will see. */
+  record VoteResult(boolean yes, String sqlState, String message) {
+    public static VoteResult yesVote() {
+      return new VoteResult(true, null, null);
+    }
+
+    public static VoteResult no(String sqlState, String message) {
+      return new VoteResult(false, sqlState, message);
+    }
+  }
+}

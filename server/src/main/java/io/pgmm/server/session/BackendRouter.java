@@ -1,0 +1,176 @@
+package io.pgmm.server.session;
+
+import io.netty.buffer.ByteBuf;
+import io.pgmm.protocol.BackendDecoder;
+import io.pgmm.protocol.BackendMessage;
+import io.pgmm.protocol.CommandComplete;
+import io.pgmm.protocol.DataRow;
+import io.pgmm.protocol.ErrorResponse;
+import io.pgmm.protocol.MessageFramer;
+import io.pgmm.protocol.TransactionStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Says whose each of PostgreSQL's answers is, when the session mixes queries of its own (BEGIN,
+ * PREPARE TRANSACTION, ...) into the client's stream. Every unit sent to PostgreSQL ends with
+ * exactly one ReadyForQuery (a Query, a Sync, a FunctionCall), so one queue entry per unit, in
+ * sending order, routes everything: to the client, to the client but for the closing
+ * ReadyForQuery (the session continues the transaction itself), or to the sidecar alone.
+ *
+ * <p>Continuations run after the read that completed them has been relayed, never in the middle
+ * of it, so anything they write to the client comes after what PostgreSQL said before.
+ */
+final class BackendRouter implements RelayScanner.Inspector {
+
+  /** The end of one unit: the backend's transaction status and whether the unit raised an error. */
+  record UnitEnd(TransactionStatus status, ErrorResponse error) {}
+
+  /** What the sidecar's own query returned. */
+  record QueryResult(List<String> firstColumn, String commandTag, ErrorResponse error) {
+    boolean failed() {
+      return error != null;
+    }
+  }
+
+  private sealed interface Pending permits ToClient, ToClientThen, ToSidecar {}
+
+  private record ToClient() implements Pending {}
+
+  private static final class ToClientThen implements Pending {
+    final Consumer<UnitEnd> then;
+    ErrorResponse error;
+
+    ToClientThen(Consumer<UnitEnd> then) {
+      this.then = then;
+    }
+  }
+
+  private static final class ToSidecar implements Pending {
+    final Consumer<QueryResult> then;
+    final List<String> firstColumn = new ArrayList<>();
+    String commandTag;
+    ErrorResponse error;
+
+    ToSidecar(Consumer<QueryResult> then) {
+      this.then = then;
+    }
+  }
+
+  private static final ToClient TO_CLIENT = new ToClient();
+
+  private final TransactionTracker tracker;
+  private final Consumer<ErrorResponse> errorObserver;
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private final List<Runnable> deferred = new ArrayList<>();
+  private Runnable whenIdle;
+
+  BackendRouter(TransactionTracker tracker, Consumer<ErrorResponse> errorObserver) {
+    this.tracker = tracker;
+    this.errorObserver = errorObserver;
+  }
+
+  void expectForClient() {
+    pending.add(TO_CLIENT);
+  }
+
+  void expectForClientThen(Consumer<UnitEnd> then) {
+    pending.add(new ToClientThen(then));
+  }
+
+  void expectForSidecar(Consumer<QueryResult> then) {
+    pending.add(new ToSidecar(then));
+  }
+
+  boolean idle() {
+    return pending.isEmpty();
+  }
+
+  /** Runs {@code action} once every unit sent so far has been answered (at once if none is open). */
+  void whenIdle(Runnable action) {
+    if (pending.isEmpty()) {
+      action.run();
+    } else {
+      if (whenIdle != null) {
+        throw new IllegalStateException("a wait for an idle backend is already pending");
+      }
+      whenIdle = action;
+    }
+  }
+
+  @Override
+  public boolean wantsWhole(byte type) {
+    return type == 'Z' || type == 'E' || pending.peek() instanceof ToSidecar;
+  }
+
+  @Override
+  public boolean inspect(byte type, ByteBuf message) {
+    ByteBuf payload = message.slice(message.readerIndex() + MessageFramer.HEADER_BYTES,
+        message.readableBytes() - MessageFramer.HEADER_BYTES);
+    ErrorResponse error = null;
+    if (type == 'E') {
+      error = (ErrorResponse) BackendDecoder.decode(type, payload);
+      errorObserver.accept(error);
+    }
+    Pending head = pending.peek();
+    if (head == null) {
+      return true; // asynchronous: a notice, a notification, a parameter change, a FATAL error
+    }
+    if (type == 'Z') {
+      TransactionStatus status = tracker.onReadyForQuery(payload.getByte(payload.readerIndex()));
+      pending.poll();
+      if (head instanceof ToClientThen t) {
+        UnitEnd end = new UnitEnd(status, t.error);
+        deferred.add(() -> t.then.accept(end));
+      } else if (head instanceof ToSidecar s) {
+        QueryResult result = new QueryResult(List.copyOf(s.firstColumn), s.commandTag, s.error);
+        deferred.add(() -> s.then.accept(result));
+      }
+      if (pending.isEmpty() && whenIdle != null) {
+        Runnable action = whenIdle;
+        whenIdle = null;
+        deferred.add(action);
+      }
+      return head instanceof ToClient;
+    }
+    if (head instanceof ToSidecar s) {
+      if (type == 'A' || type == 'S') {
+        return true; // a notification or parameter change belongs to the client whoever asked
+      }
+      collect(s, type, payload, error);
+      return false;
+    }
+    if (head instanceof ToClientThen t && error != null && t.error == null) {
+      t.error = error;
+    }
+    return true;
+  }
+
+  private static void collect(ToSidecar s, byte type, ByteBuf payload, ErrorResponse error) {
+    switch (type) {
+      case 'E' -> s.error = error;
+      case 'D' -> {
+        DataRow row = (DataRow) BackendDecoder.decode(type, payload);
+        byte[] first = row.values().length == 0 ? null : row.values()[0];
+        s.firstColumn.add(first == null ? null : new String(first, StandardCharsets.UTF_8));
+      }
+      case 'C' -> {
+        BackendMessage m = BackendDecoder.decode(type, payload);
+        s.commandTag = ((CommandComplete) m).tag();
+      }
+      default -> { }
+    }
+  }
+
+  /** Runs the continuations completed by the last read, in order. */
+  void runDeferred() {
+    while (!deferred.isEmpty()) {
+      List<Runnable> batch = List.copyOf(deferred);
+      deferred.clear();
+      batch.forEach(Runnable::run);
+    }
+  }
+}

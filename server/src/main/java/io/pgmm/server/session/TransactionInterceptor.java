@@ -1,0 +1,537 @@
+package io.pgmm.server.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.pgmm.config.ReadConsistency;
+import io.pgmm.protocol.BackendEncoder;
+import io.pgmm.protocol.BackendMessage;
+import io.pgmm.protocol.CommandComplete;
+import io.pgmm.protocol.ErrorResponse;
+import io.pgmm.protocol.FrontendEncoder;
+import io.pgmm.protocol.MessageFramer;
+import io.pgmm.protocol.Query;
+import io.pgmm.protocol.ReadyForQuery;
+import io.pgmm.protocol.Sync;
+import io.pgmm.protocol.TransactionStatus;
+import io.pgmm.replication.Gid;
+import io.pgmm.replication.commit.CommitOutcome;
+import io.pgmm.replication.commit.DistributedCommit;
+import io.pgmm.server.sql.Statement;
+import io.pgmm.server.sql.StatementClassifier;
+import io.pgmm.server.sql.StatementKind;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Turns the end of every writing transaction into a distributed commit, whatever form it takes.
+ *
+ * <pre>
+ *  client unit                      what PostgreSQL gets                         client hears
+ *  autocommit write  ─────────────► BEGIN READ WRITE; unit; [check; PREPARE]     unit's answers, then
+ *                                   ── distributed commit ──                     ReadyForQuery(I) or the error
+ *  COMMIT / END (Query)  ─────────► [check; PREPARE] ── distributed commit ──    CommandComplete COMMIT, RFQ(I)
+ *  Bind/Execute COMMIT; Sync ─────► the unit up to Execute; Sync; [check; PREPARE] ... then the
+ *                                   rest of the unit (its Sync answers RFQ(I))
+ *  anything else  ────────────────► unchanged
+ * </pre>
+ *
+ * "check" asks PostgreSQL, in one round trip, whether the transaction changed a table that is
+ * replicated; if not (only reads, temporary tables, SELECT FOR UPDATE) it commits locally and no
+ * peer hears of it. A unit that needs a decision waits until PostgreSQL has answered every unit
+ * before it, so the decision sees the real transaction status; units after it wait their turn.
+ *
+ * <p>Runs on the session's event loop only.
+ */
+final class TransactionInterceptor implements RelayScanner.Inspector {
+
+  /** The session's two connections, as this class may use them. */
+  interface Wires {
+    ByteBufAllocator alloc();
+
+    void toBackend(ByteBuf bytes);
+
+    void toClient(ByteBuf bytes);
+
+    void flush();
+
+    void holdClient(boolean hold);
+
+    void runOnEventLoop(Runnable task);
+  }
+
+  /** Tables of this transaction with changed tuples, permanent ones only (temporary tables stay local). */
+  private static final String CHANGED_TABLES_SQL =
+      "SELECT count(*) FROM pg_catalog.pg_stat_xact_user_tables s JOIN pg_catalog.pg_class c ON c.oid = s.relid"
+          + " WHERE c.relpersistence = 'p' AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Wires wires;
+  private final TransactionTracker tracker;
+  private final BackendRouter router;
+  private final DistributedCommit commit;
+  private final ReadConsistency readConsistency;
+  private final ArrayDeque<ClientUnit> waiting = new ArrayDeque<>();
+  private ClientUnit current;
+  /** A unit is being decided or committed; later units wait. */
+  private boolean busy;
+  /** The status PostgreSQL will report once every forwarded unit is answered, as far as it can be told. */
+  private TransactionStatus predicted = TransactionStatus.IDLE;
+  /** DDL or TRUNCATE ran in the open transaction: replicate it even if no tuple changed. */
+  private boolean ddlInTransaction;
+  /** The sidecar opened a block for an autocommit unit that a Flush split; its Sync ends the block. */
+  private boolean wrapOpen;
+
+  TransactionInterceptor(Wires wires, TransactionTracker tracker, BackendRouter router, DistributedCommit commit,
+      ReadConsistency readConsistency) {
+    this.wires = wires;
+    this.tracker = tracker;
+    this.router = router;
+    this.commit = commit;
+    this.readConsistency = readConsistency;
+  }
+
+  // ---- assembling units -----------------------------------------------------------------
+
+  @Override
+  public boolean wantsWhole(byte type) {
+    return type != 'd'; // CopyData streams through: it belongs to a unit already sent
+  }
+
+  @Override
+  public boolean inspect(byte type, ByteBuf message) {
+    ByteBuf payload = ClientSession.payload(message);
+    switch (type) {
+      case 'c', 'f' -> {
+        return true; // CopyDone, CopyFail: part of the COPY already under way
+      }
+      case 'Q' -> {
+        tracker.onFrontend(type, payload);
+        ClientUnit unit = new ClientUnit(ClientUnit.Kind.QUERY);
+        unit.add(message.retain());
+        unit.sql.add(tracker.lastSimpleQuery());
+        submit(unit);
+      }
+      case 'F' -> {
+        ClientUnit unit = new ClientUnit(ClientUnit.Kind.FUNCTION_CALL);
+        unit.add(message.retain());
+        submit(unit);
+      }
+      case 'X' -> {
+        ClientUnit unit = new ClientUnit(ClientUnit.Kind.TERMINATE);
+        unit.add(message.retain());
+        submit(unit);
+      }
+      default -> {
+        if (current == null) {
+          current = new ClientUnit(ClientUnit.Kind.EXTENDED);
+        }
+        if (type == 'P' || type == 'B' || type == 'C') {
+          tracker.onFrontend(type, payload);
+        }
+        if (type == 'E') {
+          current.addExecute(message.retain(), tracker.portalSql(cString(payload)));
+        } else {
+          current.add(message.retain());
+        }
+        // Flush asks for answers before Sync: decide now with what has come, unless a COMMIT is
+        // among it, which waits for the Sync (a commit is decided on whole units only).
+        if (type == 'S' || (type == 'H' && !Facts.of(current).commits)) {
+          ClientUnit unit = current;
+          current = null;
+          unit.complete = type == 'S';
+          submit(unit);
+        }
+      }
+    }
+    return false;
+  }
+
+  private void submit(ClientUnit unit) {
+    waiting.add(unit);
+    drain();
+  }
+
+  private void drain() {
+    if (router.idle() && !busy && !wrapOpen) {
+      predicted = tracker.status();
+    }
+    while (!busy && !waiting.isEmpty()) {
+      process(waiting.poll());
+    }
+    wires.holdClient(busy);
+    wires.flush();
+  }
+
+  // ---- deciding --------------------------------------------------------------------------
+
+  private void process(ClientUnit unit) {
+    if (unit.kind == ClientUnit.Kind.TERMINATE) {
+      forward(unit);
+      return;
+    }
+    Facts facts = Facts.of(unit);
+    if (facts.refusal != null) {
+      refuse(unit, facts.refusal);
+      return;
+    }
+    if (wrapOpen) {
+      continueWrap(unit, facts);
+      return;
+    }
+    if (predicted == TransactionStatus.IDLE && readConsistency == ReadConsistency.GLOBAL) {
+      var wait = commit.awaitPreparedBefore();
+      if (!wait.isDone()) {
+        // Every commit acknowledged anywhere before this transaction began must be visible to it.
+        busy = true;
+        wait.whenComplete((v, e) -> wires.runOnEventLoop(() -> {
+          busy = false;
+          decide(unit, facts);
+          drain();
+        }));
+        return;
+      }
+    }
+    decide(unit, facts);
+  }
+
+  private void decide(ClientUnit unit, Facts facts) {
+    if (facts.commits) {
+      busy = true;
+      router.whenIdle(() -> commitUnit(unit, facts));
+    } else if (predicted == TransactionStatus.IDLE && facts.mayWrite && !facts.transactionControl) {
+      autocommitWrite(unit, facts);
+    } else {
+      if (facts.ddl) {
+        emitDdl(facts);
+      }
+      if (unit.complete || unit.kind != ClientUnit.Kind.EXTENDED) {
+        router.expectForClient();
+      }
+      writeAll(unit.messages);
+      unit.messages.clear();
+      predicted = facts.statusAfter(predicted);
+      if (predicted == TransactionStatus.IDLE) {
+        ddlInTransaction = false;
+      }
+    }
+  }
+
+  private void forward(ClientUnit unit) {
+    router.expectForClient();
+    writeAll(unit.messages);
+    unit.messages.clear();
+  }
+
+  private void writeAll(List<ByteBuf> messages) {
+    for (ByteBuf m : messages) {
+      wires.toBackend(m);
+    }
+  }
+
+  /**
+   * An autocommit write runs inside a block of the sidecar's, so it can be prepared. A unit split
+   * by a Flush leaves the block open until the unit's Sync.
+   */
+  private void autocommitWrite(ClientUnit unit, Facts facts) {
+    inject("BEGIN READ WRITE", r -> { });
+    ddlInTransaction = false;
+    predicted = TransactionStatus.IN_TRANSACTION;
+    wrapOpen = true;
+    continueWrap(unit, facts);
+  }
+
+  private void continueWrap(ClientUnit unit, Facts facts) {
+    if (facts.ddl) {
+      emitDdl(facts);
+    }
+    if (unit.kind == ClientUnit.Kind.EXTENDED && !unit.complete) {
+      writeAll(unit.messages);
+      unit.messages.clear();
+      return;
+    }
+    busy = true;
+    wrapOpen = false;
+    router.expectForClientThen(end -> {
+      switch (end.status()) {
+        case IN_TRANSACTION -> commitTransaction(outcome -> finish(outcome, null, TransactionStatus.IDLE));
+        case FAILED -> inject("ROLLBACK", r -> finish(null, null, TransactionStatus.IDLE));
+        case IDLE -> finish(null, null, TransactionStatus.IDLE);
+      }
+    });
+    writeAll(unit.messages);
+    unit.messages.clear();
+    wires.flush();
+  }
+
+  /** A unit that ends the client's transaction with COMMIT, now that PostgreSQL has answered all before it. */
+  private void commitUnit(ClientUnit unit, Facts facts) {
+    if (tracker.status() != TransactionStatus.IN_TRANSACTION) {
+      // COMMIT of a failed block is a ROLLBACK, outside a block a warning: PostgreSQL's own answers.
+      busy = false;
+      forward(unit);
+      predicted = TransactionStatus.IDLE;
+      ddlInTransaction = false;
+      drain();
+      return;
+    }
+    if (unit.kind == ClientUnit.Kind.QUERY) {
+      if (facts.statements.size() != 1) {
+        busy = false;
+        refuse(unit, ErrorResponse.of("ERROR", "0A000",
+            "pgmm cannot yet end a transaction in the middle of a multi-statement query; send COMMIT on its own"));
+        drain();
+        return;
+      }
+      unit.release();
+      commitTransaction(outcome -> finish(outcome, "COMMIT", TransactionStatus.IDLE));
+      return;
+    }
+    // Extended: the unit up to the COMMIT's Execute, then a Sync of ours; the rest follows the commit.
+    int commitAt = unit.executeIndexes.get(facts.commitExecute);
+    List<ByteBuf> before = List.copyOf(unit.messages.subList(0, commitAt));
+    ByteBuf commitExecute = unit.messages.get(commitAt);
+    List<ByteBuf> after = List.copyOf(unit.messages.subList(commitAt + 1, unit.messages.size()));
+    unit.messages.clear();
+    commitExecute.release();
+    router.expectForClientThen(end -> {
+      if (end.status() != TransactionStatus.IN_TRANSACTION) {
+        // The unit failed before reaching COMMIT: PostgreSQL skips to the client's Sync.
+        after.forEach(ByteBuf::release);
+        finish(null, null, end.status());
+        return;
+      }
+      commitTransaction(outcome -> {
+        if (outcome instanceof Done.Failed f) {
+          after.forEach(ByteBuf::release);
+          wires.toClient(encode(f.error()));
+          wires.toClient(encode(ReadyForQuery.IDLE));
+          busy = false;
+          predicted = TransactionStatus.IDLE;
+          drain();
+          return;
+        }
+        wires.toClient(encode(new CommandComplete("COMMIT")));
+        busy = false;
+        predicted = TransactionStatus.IDLE;
+        // What followed the COMMIT up to the Sync runs as a unit of its own; usually just the Sync.
+        ClientUnit rest = new ClientUnit(ClientUnit.Kind.EXTENDED);
+        int nextSql = facts.commitExecute + 1;
+        for (ByteBuf m : after) {
+          if (m.getByte(m.readerIndex()) == 'E') {
+            rest.addExecute(m, unit.sql.get(nextSql++));
+          } else {
+            rest.add(m);
+          }
+        }
+        rest.complete = true;
+        waiting.addFirst(rest);
+        drain();
+      });
+    });
+    writeAll(before);
+    wires.toBackend(encode(Sync.INSTANCE));
+    wires.flush();
+  }
+
+  /** Where a commit attempt ended, for the client. */
+  private sealed interface Done {
+    record Committed() implements Done {}
+
+    record Failed(ErrorResponse error) implements Done {}
+  }
+
+  /**
+   * Ends the open transaction: locally when it changed nothing replicated, otherwise PREPARE
+   * TRANSACTION here and the distributed commit. {@code done} runs on the event loop.
+   */
+  private void commitTransaction(Consumer<Done> done) {
+    inject(CHANGED_TABLES_SQL, check -> {
+      boolean changed = ddlInTransaction || check.failed() || !"0".equals(check.firstColumn().isEmpty() ? "0" : check.firstColumn().get(0));
+      if (!changed) {
+        inject("COMMIT", r -> done.accept(r.failed() ? new Done.Failed(r.error()) : new Done.Committed()));
+        return;
+      }
+      String unavailable = commit.unavailableReason();
+      if (unavailable != null) {
+        inject("ROLLBACK", r -> done.accept(new Done.Failed(ErrorResponse.of("ERROR", "57P03",
+            "pgmm cannot commit a write now: " + unavailable))));
+        return;
+      }
+      Gid gid = commit.nextGid();
+      inject("PREPARE TRANSACTION '" + gid.text() + "'", prepared -> {
+        if (prepared.failed()) {
+          done.accept(new Done.Failed(prepared.error()));
+          return;
+        }
+        commit.commit(gid).whenComplete((outcome, e) -> wires.runOnEventLoop(() -> {
+          if (e != null) {
+            done.accept(new Done.Failed(ErrorResponse.of("ERROR", "08007",
+                "pgmm lost track of transaction " + gid + ": " + e)));
+          } else if (outcome instanceof CommitOutcome.Committed) {
+            done.accept(new Done.Committed());
+          } else if (outcome instanceof CommitOutcome.Aborted a) {
+            done.accept(new Done.Failed(ErrorResponse.of("ERROR", a.sqlState(), a.message())));
+          } else if (outcome instanceof CommitOutcome.Unknown u) {
+            done.accept(new Done.Failed(ErrorResponse.of("ERROR", "08007", u.message())));
+          }
+          wires.flush();
+        }));
+      });
+    });
+    wires.flush();
+  }
+
+  /** Tells the client how its transaction ended and lets the next unit go. */
+  private void finish(Done outcome, String commandTag, TransactionStatus status) {
+    if (outcome instanceof Done.Failed f) {
+      wires.toClient(encode(f.error()));
+    } else if (commandTag != null) {
+      wires.toClient(encode(new CommandComplete(commandTag)));
+    }
+    wires.toClient(encode(status == TransactionStatus.IDLE ? ReadyForQuery.IDLE
+        : status == TransactionStatus.FAILED ? ReadyForQuery.FAILED : ReadyForQuery.IN_TRANSACTION));
+    busy = false;
+    predicted = status;
+    if (status == TransactionStatus.IDLE) {
+      ddlInTransaction = false;
+    }
+    drain();
+  }
+
+  /**
+   * Answers a unit the sidecar will not run. PostgreSQL itself raises the error (a DO block
+   * stands in for the unit), so the transaction status afterwards is exactly PostgreSQL's: an
+   * error inside a block fails the block.
+   */
+  private void refuse(ClientUnit unit, ErrorResponse error) {
+    unit.release();
+    if (unit.kind == ClientUnit.Kind.EXTENDED && !unit.complete) {
+      current = new ClientUnit(ClientUnit.Kind.EXTENDED); // swallow up to the Sync, which then answers
+    }
+    String tag = dollarTag(error.message());
+    router.expectForClient();
+    ByteBuf out = wires.alloc().buffer();
+    FrontendEncoder.encode(new Query("DO " + tag + "BEGIN RAISE EXCEPTION USING ERRCODE = '" + error.sqlState()
+        + "', MESSAGE = " + tag.replace("$pgmm", "$m") + error.message() + tag.replace("$pgmm", "$m") + "; END" + tag), out);
+    wires.toBackend(out);
+  }
+
+  /** Captures a DDL statement for the peers, in the same transaction, just before it runs. */
+  private void emitDdl(Facts facts) {
+    ddlInTransaction = true;
+    for (Statement s : facts.statements) {
+      if (s.kind().isReplicatedDdl()) {
+        String tag = dollarTag(s.text());
+        inject("SELECT pg_catalog.pg_logical_emit_message(true, 'pgmm.ddl', pg_catalog.json_build_object("
+            + "'sql', " + tag + s.text() + tag
+            + ", 'search_path', pg_catalog.current_setting('search_path'), 'role', current_user)::text)", r -> { });
+      }
+    }
+  }
+
+  private static String dollarTag(String text) {
+    while (true) {
+      String tag = "$pgmm" + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE) + "$";
+      if (!text.contains(tag)) {
+        return tag;
+      }
+    }
+  }
+
+  private void inject(String sql, Consumer<BackendRouter.QueryResult> then) {
+    router.expectForSidecar(then);
+    ByteBuf out = wires.alloc().buffer();
+    FrontendEncoder.encode(new Query(sql), out);
+    wires.toBackend(out);
+  }
+
+  private ByteBuf encode(BackendMessage message) {
+    ByteBuf out = wires.alloc().buffer();
+    BackendEncoder.encode(message, out);
+    return out;
+  }
+
+  private ByteBuf encode(Sync sync) {
+    ByteBuf out = wires.alloc().buffer(MessageFramer.HEADER_BYTES);
+    FrontendEncoder.encode(sync, out);
+    return out;
+  }
+
+  private static String cString(ByteBuf payload) {
+    int nul = payload.indexOf(payload.readerIndex(), payload.writerIndex(), (byte) 0);
+    return nul < 0 ? "" : payload.toString(payload.readerIndex(), nul - payload.readerIndex(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  void release() {
+    if (current != null) {
+      current.release();
+      current = null;
+    }
+    waiting.forEach(ClientUnit::release);
+    waiting.clear();
+  }
+
+  /** What a unit's SQL means for its transaction. */
+  private record Facts(List<Statement> statements, boolean commits, int commitExecute, boolean mayWrite,
+                       boolean transactionControl, boolean ddl, ErrorResponse refusal) {
+
+    static Facts of(ClientUnit unit) {
+      List<Statement> statements = new java.util.ArrayList<>();
+      int commitExecute = -1;
+      if (unit.kind == ClientUnit.Kind.FUNCTION_CALL) {
+        return new Facts(List.of(), false, -1, true, false, false, null);
+      }
+      for (int i = 0; i < unit.sql.size(); i++) {
+        List<Statement> parsed = StatementClassifier.classify(unit.sql.get(i));
+        for (Statement s : parsed) {
+          if (s.kind() == StatementKind.COMMIT && commitExecute < 0 && unit.kind == ClientUnit.Kind.EXTENDED) {
+            commitExecute = i;
+          }
+        }
+        statements.addAll(parsed);
+      }
+      boolean commits = false;
+      boolean mayWrite = !unit.complete && unit.kind == ClientUnit.Kind.EXTENDED; // a Flush: the rest is unknown
+      boolean control = false;
+      boolean ddl = false;
+      ErrorResponse refusal = null;
+      for (Statement s : statements) {
+        StatementKind k = s.kind();
+        switch (k) {
+          case COMMIT -> {
+            commits = true;
+            control = true;
+          }
+          case BEGIN, ROLLBACK, SAVEPOINT, RELEASE_SAVEPOINT, ROLLBACK_TO_SAVEPOINT -> control = true;
+          case PREPARE_TRANSACTION, COMMIT_PREPARED, ROLLBACK_PREPARED -> refusal = ErrorResponse.of("ERROR", "0A000",
+              "pgmm runs two-phase commit itself; " + s.kind().name().replace('_', ' ') + " is not available to clients");
+          default -> { }
+        }
+        if (k == StatementKind.BEGIN && s.isolationSerializable()) {
+          refusal = ErrorResponse.of("ERROR", "0A000",
+              "pgmm does not offer SERIALIZABLE across nodes (only local reads would be checked); use REPEATABLE READ");
+        }
+        if (s.chain()) {
+          refusal = ErrorResponse.of("ERROR", "0A000", "pgmm does not support AND CHAIN yet; end the transaction, then BEGIN");
+        }
+        mayWrite |= s.mayWrite();
+        ddl |= k.isReplicatedDdl() || k == StatementKind.TRUNCATE; // TRUNCATE changes no tuple counts
+      }
+      return new Facts(List.copyOf(statements), commits, commitExecute, mayWrite, control, ddl, refusal);
+    }
+
+    TransactionStatus statusAfter(TransactionStatus before) {
+      TransactionStatus s = before;
+      for (Statement st : statements) {
+        switch (st.kind()) {
+          case BEGIN -> s = TransactionStatus.IN_TRANSACTION;
+          case ROLLBACK, COMMIT -> s = TransactionStatus.IDLE;
+          default -> { }
+        }
+      }
+      return s;
+    }
+  }
+}
