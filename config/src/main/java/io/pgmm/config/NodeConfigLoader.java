@@ -117,7 +117,7 @@ public final class NodeConfigLoader {
     }
 
     record RawReplication(Integer applyWorkers, Integer applyQueueLength, String readConsistency,
-                          Long prepareTimeoutMillis, Long applyLockTimeoutMillis, Integer maxNodes) {
+                          Long prepareTimeoutMillis, Long applyLockTimeoutMillis, Integer maxNodes, String database) {
     }
 
     record RawListen(String host, Integer port) {
@@ -239,7 +239,8 @@ public final class NodeConfigLoader {
                 consistency,
                 raw.prepareTimeoutMillis() == null ? d.prepareTimeoutMillis() : atLeast("replication.prepareTimeoutMillis", raw.prepareTimeoutMillis(), 100),
                 raw.applyLockTimeoutMillis() == null ? d.applyLockTimeoutMillis() : atLeast("replication.applyLockTimeoutMillis", raw.applyLockTimeoutMillis(), 10),
-                raw.maxNodes() == null ? d.maxNodes() : range("replication.maxNodes", raw.maxNodes(), 2, NodeConfig.MAX_NODE_ID));
+                raw.maxNodes() == null ? d.maxNodes() : range("replication.maxNodes", raw.maxNodes(), 2, NodeConfig.MAX_NODE_ID),
+                raw.database() == null || raw.database().isBlank() ? d.database() : raw.database().strip());
     }
 
     private static PostgresConfig postgres(RawPostgres raw, int listenPort, Path baseDir) throws ConfigException {

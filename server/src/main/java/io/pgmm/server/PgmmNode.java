@@ -4,10 +4,12 @@ import io.pgmm.config.ConfigException;
 import io.pgmm.config.NodeConfig;
 import io.pgmm.config.NodeConfigLoader;
 import io.pgmm.config.PostgresMode;
+import io.pgmm.replication.ReplicationRuntime;
 import io.pgmm.server.postgres.PostgresManager;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -53,9 +55,14 @@ public final class PgmmNode implements Callable<Integer> {
     } else {
       backend = new InetSocketAddress(config.postgres().host(), config.postgres().port());
     }
-    SidecarServer server = new SidecarServer(config, backend);
+    ReplicationRuntime replication = null;
+    if (config.cluster() != null) {
+      replication = ReplicationRuntime.start(config, jdbcUrl(config, backend), credentials(config, postgres));
+    }
+    SidecarServer server = new SidecarServer(config, backend, replication == null ? null : replication.commit());
     PostgresManager managed = postgres;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(config, server, managed), "pgmm-shutdown"));
+    ReplicationRuntime cluster = replication;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(config, server, cluster, managed), "pgmm-shutdown"));
     try {
       server.start();
     } catch (Exception e) {
@@ -67,12 +74,31 @@ public final class PgmmNode implements Callable<Integer> {
     return 0;
   }
 
-  private void stop(NodeConfig config, SidecarServer server, PostgresManager postgres) {
+  private static String jdbcUrl(NodeConfig config, InetSocketAddress backend) {
+    return "jdbc:postgresql://" + backend.getHostString() + ":" + backend.getPort() + "/" + config.replication().database();
+  }
+
+  /** The sidecar's own PostgreSQL login: the managed server's superuser, or PGPASSWORD for an external one. */
+  private static Properties credentials(NodeConfig config, PostgresManager postgres) {
+    Properties p = new Properties();
+    p.setProperty("user", config.postgres().user());
+    String password = postgres != null ? postgres.password() : System.getenv("PGPASSWORD");
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    p.setProperty("ApplicationName", "pgmm-sidecar");
+    return p;
+  }
+
+  private void stop(NodeConfig config, SidecarServer server, ReplicationRuntime replication, PostgresManager postgres) {
     try {
       server.shutdown(Duration.ofMillis(config.limits().shutdownGraceMillis()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      if (replication != null) {
+        replication.close();
+      }
       if (postgres != null) {
         postgres.stop();
       }

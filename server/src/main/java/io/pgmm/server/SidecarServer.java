@@ -78,7 +78,8 @@ public final class SidecarServer implements AutoCloseable {
     Class<? extends Channel> clientChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     group = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), io);
     SessionContext context = new SessionContext(backendAddress, clientChannel, sslContext(), config.clients(),
-        config.limits().maxMessageBytes(), registry, commit, config.replication().readConsistency());
+        config.limits().maxMessageBytes(), registry, commit, config.replication().readConsistency(),
+        config.replication().database());
     listener = new ServerBootstrap()
         .group(group)
         .channel(serverChannel)

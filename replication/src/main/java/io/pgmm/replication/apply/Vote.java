@@ -6,12 +6,12 @@ import java.util.Objects;
  * A node's answer to a peer's Prepare: yes (the transaction is prepared here under the same gid) or no, with the
  * SQLSTATE the origin's client should get ({@code 40001} for conflicts, so drivers retry) and a message.
  */
-public record Vote(boolean yes, String sqlState, String message) {
+public record Vote(boolean accepted, String sqlState, String message) {
 
     private static final Vote YES = new Vote(true, null, null);
 
     public Vote {
-        if (!yes) {
+        if (!accepted) {
             Objects.requireNonNull(sqlState, "sqlState");
             Objects.requireNonNull(message, "message");
             if (sqlState.length() != 5) {
@@ -32,6 +32,6 @@ public record Vote(boolean yes, String sqlState, String message) {
 
     @Override
     public String toString() {
-        return yes ? "Yes" : "No[" + sqlState + ": " + message + "]";
+        return accepted ? "Yes" : "No[" + sqlState + ": " + message + "]";
     }
 }

@@ -57,13 +57,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
   private final SessionContext context;
   private final MessageFramer framer;
   private final TransactionTracker tracker = new TransactionTracker();
-  private final RelayScanner clientScanner;
-  private final RelayScanner backendScanner;
+  private RelayScanner clientScanner;
+  private RelayScanner backendScanner;
   /** Relays the client's side of authentication, before the interceptor's units apply. */
   private final RelayScanner authScanner;
-  /** Null on a node without peers; then the session is a plain relay. */
-  private final TransactionInterceptor interceptor;
-  private final BackendRouter router;
+  /** Null on a node without peers or for a database that is not replicated: the session is then a plain relay. */
+  private TransactionInterceptor interceptor;
+  private BackendRouter router;
   private boolean clientHeld;
 
   private SessionState state = SessionState.AWAITING_STARTUP;
@@ -80,16 +80,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     this.context = context;
     this.framer = new MessageFramer(context.maxMessageBytes());
     this.authScanner = new RelayScanner(context.maxMessageBytes(), new FrontendInspector());
-    if (context.commit() == null) {
-      this.router = null;
-      this.interceptor = null;
-      this.clientScanner = new RelayScanner(context.maxMessageBytes(), new FrontendInspector());
-      this.backendScanner = new RelayScanner(context.maxMessageBytes(), new BackendInspector());
+    this.clientScanner = authScanner;
+    this.backendScanner = new RelayScanner(context.maxMessageBytes(), new BackendInspector());
+  }
+
+  /** Writes to the replicated database end in distributed commits; everything else is relayed as is. */
+  private void chooseRelay(String database) {
+    if (context.commit() != null && database.equals(context.replicatedDatabase())) {
+      router = new BackendRouter(tracker, this::noteError);
+      interceptor = new TransactionInterceptor(new SessionWires(), tracker, router, context.commit(), context.readConsistency());
+      clientScanner = new RelayScanner(context.maxMessageBytes(), new TerminateWatch(interceptor), true);
+      backendScanner = new RelayScanner(context.maxMessageBytes(), router);
     } else {
-      this.router = new BackendRouter(tracker, this::noteError);
-      this.interceptor = new TransactionInterceptor(new SessionWires(), tracker, router, context.commit(), context.readConsistency());
-      this.clientScanner = new RelayScanner(context.maxMessageBytes(), new TerminateWatch(interceptor), true);
-      this.backendScanner = new RelayScanner(context.maxMessageBytes(), router);
+      clientScanner = new RelayScanner(context.maxMessageBytes(), new FrontendInspector());
     }
   }
 
@@ -218,6 +221,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
           remote.getAddress().getHostAddress(), user, database));
       return;
     }
+    chooseRelay(database);
     if (!context.registry().admit(this)) {
       sendFatalAndClose(SqlStates.TOO_MANY_CONNECTIONS, "sorry, too many clients already");
       return;
@@ -327,6 +331,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
   void backendReadComplete() {
     if (client != null) {
       client.flush();
+    }
+    if (router != null && backend != null) {
+      backend.flush(); // continuations of the sidecar's own queries write to the backend
     }
   }
 

@@ -20,4 +20,5 @@ public record SessionContext(
     int maxMessageBytes,
     SessionRegistry registry,
     DistributedCommit commit,
-    ReadConsistency readConsistency) {}
+    ReadConsistency readConsistency,
+    String replicatedDatabase) {}

@@ -197,6 +197,13 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
   }
 
   private void decide(ClientUnit unit, Facts facts) {
+    if (unit.kind == ClientUnit.Kind.QUERY && facts.statements.size() > 1
+        && (facts.transactionControl || facts.ddl || (predicted == TransactionStatus.IDLE && facts.mayWrite))) {
+      unit.release();
+      busy = true;
+      router.whenIdle(() -> new QueryScript(facts.statements).next());
+      return;
+    }
     if (facts.commits) {
       busy = true;
       router.whenIdle(() -> commitUnit(unit, facts));
@@ -335,6 +342,86 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     wires.flush();
   }
 
+  /**
+   * A multi-statement Query that writes, ends a transaction or changes the schema, run statement
+   * by statement so the sidecar can act between them, with PostgreSQL's semantics: one implicit
+   * transaction for the statements outside an explicit block (the sidecar's BEGIN makes it
+   * explicit, so it can be prepared), the rest of the string skipped after an error, one
+   * ReadyForQuery at the end.
+   */
+  private final class QueryScript {
+    private final List<Statement> statements;
+    private int at;
+    /** The sidecar opened the block the statements run in (PostgreSQL's implicit transaction). */
+    private boolean implicitBlock;
+
+    QueryScript(List<Statement> statements) {
+      this.statements = statements;
+    }
+
+    void next() {
+      TransactionStatus status = tracker.status();
+      if (at == statements.size()) {
+        if (implicitBlock && status == TransactionStatus.IN_TRANSACTION) {
+          commitTransaction(outcome -> finish(outcome, null, TransactionStatus.IDLE));
+        } else {
+          finish(null, null, status);
+        }
+        return;
+      }
+      Statement s = statements.get(at++);
+      StatementKind kind = s.kind();
+      if (kind == StatementKind.BEGIN && implicitBlock) {
+        // PostgreSQL turns the implicit transaction into the explicit block; ours already is one.
+        implicitBlock = false;
+        wires.toClient(encode(new CommandComplete("BEGIN")));
+        next();
+        return;
+      }
+      if ((kind == StatementKind.COMMIT) && status == TransactionStatus.IN_TRANSACTION) {
+        implicitBlock = false;
+        commitTransaction(outcome -> {
+          if (outcome instanceof Done.Failed f) {
+            finish(outcome, null, TransactionStatus.IDLE);
+            return;
+          }
+          wires.toClient(encode(new CommandComplete("COMMIT")));
+          ddlInTransaction = false;
+          next();
+        });
+        return;
+      }
+      if (status == TransactionStatus.IDLE && !s.kind().isTransactionControl() && (s.mayWrite() || kind.isReplicatedDdl())) {
+        inject("BEGIN READ WRITE", r -> { });
+        implicitBlock = true;
+        ddlInTransaction = false;
+      }
+      if (kind.isReplicatedDdl() || kind == StatementKind.TRUNCATE) {
+        emitDdl(new Facts(List.of(s), false, -1, true, false, true, null));
+      }
+      if (kind == StatementKind.ROLLBACK) {
+        implicitBlock = false;
+        ddlInTransaction = false;
+      }
+      router.expectForClientThen(end -> {
+        if (end.error() != null) {
+          if (implicitBlock) {
+            inject("ROLLBACK", r -> finish(null, null, TransactionStatus.IDLE));
+            wires.flush();
+          } else {
+            finish(null, null, end.status());
+          }
+          return;
+        }
+        next();
+      });
+      ByteBuf out = wires.alloc().buffer();
+      FrontendEncoder.encode(new Query(s.text()), out);
+      wires.toBackend(out);
+      wires.flush();
+    }
+  }
+
   /** Where a commit attempt ended, for the client. */
   private sealed interface Done {
     record Committed() implements Done {}
@@ -424,9 +511,10 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     for (Statement s : facts.statements) {
       if (s.kind().isReplicatedDdl()) {
         String tag = dollarTag(s.text());
-        inject("SELECT pg_catalog.pg_logical_emit_message(true, 'pgmm.ddl', pg_catalog.json_build_object("
-            + "'sql', " + tag + s.text() + tag
-            + ", 'search_path', pg_catalog.current_setting('search_path'), 'role', current_user)::text)", r -> { });
+        // The apply's DdlMessage format: a header of search_path and role, an empty line, the SQL.
+        inject("SELECT pg_catalog.pg_logical_emit_message(true, 'pgmm.ddl', 'pgmm-ddl/1' || chr(10)"
+            + " || 'search_path: ' || pg_catalog.current_setting('search_path') || chr(10)"
+            + " || 'role: ' || current_user || chr(10) || chr(10) || " + tag + s.text() + tag + ")", r -> { });
       }
     }
   }

@@ -163,7 +163,7 @@ public final class StatementClassifier {
             routine = create && lx.isAny("function", "procedure");
             orReplace = create && lx.is("or");
           }
-          case 3 -> routine = orReplace && lx.isAny("function", "procedure");
+          case 3 -> routine |= orReplace && lx.isAny("function", "procedure");
           default -> { }
         }
         words++;

@@ -1,0 +1,157 @@
+package io.pgmm.replication;
+
+import io.pgmm.config.ClusterConfig;
+import io.pgmm.config.NodeConfig;
+import io.pgmm.config.PeerConfig;
+import io.pgmm.replication.apply.ApplyService;
+import io.pgmm.replication.apply.RemoteTransaction;
+import io.pgmm.replication.capture.ChangeCapture;
+import io.pgmm.replication.capture.NodeSetup;
+import io.pgmm.replication.clock.HybridLogicalClock;
+import io.pgmm.replication.commit.CommitCoordinator;
+import io.pgmm.replication.commit.DistributedCommit;
+import io.pgmm.replication.commit.LocalApply;
+import io.pgmm.replication.log.DecisionLog;
+import io.pgmm.replication.transport.PeerTransport;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything that makes a node part of a cluster, started in order and stopped in reverse:
+ * node setup in PostgreSQL, the clock, the decision log, the apply pool, the commit coordinator,
+ * the peer transport and change capture. The server only sees {@link #commit()}.
+ */
+public final class ReplicationRuntime implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ReplicationRuntime.class);
+  private static final long CONFIRM_INTERVAL_MILLIS = 500;
+
+  private final DecisionLog decisionLog;
+  private final ApplyService apply;
+  private final CommitCoordinator coordinator;
+  private final PeerTransport transport;
+  private final ChangeCapture capture;
+  private final ScheduledExecutorService confirmer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "pgmm-slot-confirm");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private ReplicationRuntime(DecisionLog decisionLog, ApplyService apply, CommitCoordinator coordinator,
+      PeerTransport transport, ChangeCapture capture) {
+    this.decisionLog = decisionLog;
+    this.apply = apply;
+    this.coordinator = coordinator;
+    this.transport = transport;
+    this.capture = capture;
+  }
+
+  /**
+   * Starts the node's part in the cluster against its PostgreSQL at {@code jdbcUrl} (the
+   * replicated database) as a superuser described by {@code props}.
+   */
+  public static ReplicationRuntime start(NodeConfig config, String jdbcUrl, Properties props) throws SQLException {
+    ClusterConfig cluster = config.cluster();
+    if (cluster == null) {
+      throw new IllegalArgumentException("node " + config.nodeId() + " has no cluster section");
+    }
+    try (Connection c = DriverManager.getConnection(jdbcUrl, props)) {
+      NodeSetup.ensure(c, config.nodeId());
+      SequenceStride.install(c, config.nodeId(), config.replication().maxNodes());
+    }
+    Path state = config.dataDir().resolve("replication");
+    try {
+      Files.createDirectories(state);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot create " + state + ": " + e.getMessage(), e);
+    }
+    HybridLogicalClock clock = HybridLogicalClock.open(state);
+    long incarnation = HybridLogicalClock.nextIncarnation(state);
+    DecisionLog decisionLog = DecisionLog.open(state);
+    ApplyService apply = new ApplyService(jdbcUrl, props, config.replication().applyWorkers(),
+        config.replication().applyQueueLength(), Duration.ofMillis(config.replication().applyLockTimeoutMillis()));
+    Map<Integer, String> names = new LinkedHashMap<>();
+    Map<Integer, InetSocketAddress> addresses = new LinkedHashMap<>();
+    for (PeerConfig p : cluster.peers()) {
+      names.put(p.nodeId(), p.host() + ":" + p.peerPort());
+      addresses.put(p.nodeId(), InetSocketAddress.createUnresolved(p.host(), p.peerPort()));
+    }
+    CommitCoordinator coordinator = new CommitCoordinator(config.nodeId(), incarnation, clock, decisionLog,
+        new ApplyAdapter(apply), Duration.ofMillis(config.replication().prepareTimeoutMillis()), names);
+    PeerTransport transport = new PeerTransport(config.nodeId(), cluster.peerHost(), cluster.peerPort(),
+        cluster.secret().getBytes(StandardCharsets.UTF_8), addresses, coordinator);
+    coordinator.attach(transport);
+    transport.start();
+    ChangeCapture capture = new ChangeCapture(jdbcUrl, props, config.nodeId(), coordinator);
+    capture.start();
+    ReplicationRuntime runtime = new ReplicationRuntime(decisionLog, apply, coordinator, transport, capture);
+    runtime.confirmer.scheduleWithFixedDelay(() -> capture.confirm(capture.safeConfirmLsn()),
+        CONFIRM_INTERVAL_MILLIS, CONFIRM_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    log.info("node {} replicates database {} with peers {} (incarnation {})", config.nodeId(),
+        config.replication().database(), names, incarnation);
+    return runtime;
+  }
+
+  public DistributedCommit commit() {
+    return coordinator;
+  }
+
+  @Override
+  public void close() {
+    confirmer.shutdownNow();
+    capture.close();
+    transport.close();
+    coordinator.close();
+    apply.close();
+    decisionLog.close();
+  }
+
+  /** The apply service as the coordinator sees it. */
+  private record ApplyAdapter(ApplyService apply) implements LocalApply {
+    @Override
+    public Replay begin(Gid gid) throws InterruptedException {
+      RemoteTransaction tx = apply.begin(gid.text());
+      return new Replay() {
+        @Override
+        public void append(byte[] pgoutputMessage) throws InterruptedException {
+          tx.append(pgoutputMessage);
+        }
+
+        @Override
+        public CompletableFuture<VoteResult> prepare() {
+          return tx.prepare().handle((vote, e) -> {
+            if (e != null) {
+              return VoteResult.no("XX000", "apply failed: " + e.getMessage());
+            }
+            return vote.accepted() ? VoteResult.yesVote() : VoteResult.no(vote.sqlState(), vote.message());
+          });
+        }
+
+        @Override
+        public void abort() {
+          tx.abort();
+        }
+      };
+    }
+
+    @Override
+    public CompletableFuture<Void> decide(Gid gid, boolean commit) {
+      return apply.decide(gid.text(), commit);
+    }
+  }
+}
