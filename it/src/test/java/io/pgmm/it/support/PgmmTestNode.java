@@ -1,6 +1,9 @@
 package io.pgmm.it.support;
 
 import io.pgmm.config.ClientsConfig;
+import io.pgmm.config.ClusterConfig;
+import io.pgmm.config.ReplicationConfig;
+import io.pgmm.replication.ReplicationRuntime;
 import io.pgmm.config.LimitsConfig;
 import io.pgmm.config.ListenConfig;
 import io.pgmm.config.NodeConfig;
@@ -28,6 +31,7 @@ public final class PgmmTestNode implements AutoCloseable {
   private final Path dir;
   private final PostgresManager postgres;
   private SidecarServer sidecar;
+  private ReplicationRuntime replication;
 
   private PgmmTestNode(Path dir, PostgresManager postgres) {
     this.dir = dir;
@@ -62,15 +66,38 @@ public final class PgmmTestNode implements AutoCloseable {
     public int maxMessageBytes = LimitsConfig.DEFAULT_MAX_MESSAGE_BYTES;
     public int maxConnections = LimitsConfig.DEFAULT_MAX_CONNECTIONS;
     public long shutdownGraceMillis = 2_000;
+    /**
+     * Runs the node as a cluster of one: every write of database postgres goes through the
+     * distributed commit (PREPARE TRANSACTION, the decision log, COMMIT PREPARED), so the
+     * client-compatibility tests also cover the transaction interceptor. Defaults to the system
+     * property {@code pgmm.it.replicated}, which the second surefire execution of it/ sets.
+     */
+    public boolean replicated = Boolean.getBoolean("pgmm.it.replicated");
   }
 
   private void startSidecar(Options o) throws Exception {
+    ClusterConfig cluster = o.replicated ? new ClusterConfig("127.0.0.1", Ports.free(), "it-secret-0123456789abcdef", List.of()) : null;
     NodeConfig config = new NodeConfig(1, new ListenConfig("127.0.0.1", 0), dir,
         new PostgresConfig(PostgresMode.EXTERNAL, "127.0.0.1", postgres.port(), "postgres", null, false, Map.of()),
         o.tls, new ClientsConfig(o.allow),
-        new LimitsConfig(o.maxMessageBytes, o.maxConnections, o.shutdownGraceMillis, LimitsConfig.DEFAULT_STARTUP_TIMEOUT_MILLIS));
-    sidecar = new SidecarServer(config, new InetSocketAddress("127.0.0.1", postgres.port()));
+        new LimitsConfig(o.maxMessageBytes, o.maxConnections, o.shutdownGraceMillis, LimitsConfig.DEFAULT_STARTUP_TIMEOUT_MILLIS),
+        cluster, ReplicationConfig.defaults());
+    if (o.replicated) {
+      Properties props = new Properties();
+      props.setProperty("user", "postgres");
+      if (postgres.password() != null) {
+        props.setProperty("password", postgres.password());
+      }
+      replication = ReplicationRuntime.start(config, directJdbcUrl(), props);
+    }
+    sidecar = new SidecarServer(config, new InetSocketAddress("127.0.0.1", postgres.port()),
+        replication == null ? null : replication.commit());
     sidecar.start();
+  }
+
+  /** Whether writes through this node's sidecar go through the distributed commit. */
+  public boolean replicated() {
+    return replication != null;
   }
 
   /** The sidecar's client port. */
@@ -130,6 +157,9 @@ public final class PgmmTestNode implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      if (replication != null) {
+        replication.close();
+      }
       postgres.close();
       TestDirs.deleteQuietly(dir);
     }

@@ -114,8 +114,21 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   @Override
   public CompletableFuture<CommitOutcome> commit(Gid gid) {
     OriginTransaction tx = originOf(gid);
-    timers.schedule(() -> timeout(tx), prepareTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    tx.claimed = true;
+    if (tx.outcome.isDone()) {
+      origin.remove(gid);
+    }
     return tx.outcome;
+  }
+
+  /**
+   * Forgets a decided transaction once its session has asked for the outcome: capture may decide
+   * it (it saw the PREPARE first) before the session's {@link #commit} call arrives.
+   */
+  private void forget(OriginTransaction tx) {
+    if (tx.claimed) {
+      origin.remove(tx.gid);
+    }
   }
 
   @Override
@@ -141,7 +154,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private OriginTransaction originOf(Gid gid) {
     return origin.computeIfAbsent(gid, g -> {
       undecided.put(g, new CompletableFuture<>());
-      return new OriginTransaction(g);
+      OriginTransaction tx = new OriginTransaction(g);
+      // Whichever comes first, the session or capture, starts the clock: a transaction nobody
+      // drives to a decision (its session vanished) is rolled back rather than block global reads.
+      timers.schedule(() -> timeout(tx), prepareTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      return tx;
     });
   }
 
@@ -307,9 +324,9 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
         tx.state = tx.state.moveTo(OriginState.COMMITTED);
       }
       decided(tx.gid);
-      origin.remove(tx.gid);
       decisionLog.append(new DecisionRecord.Committed(tx.gid));
       tx.outcome.complete(new CommitOutcome.Committed(tx.commitTs));
+      forget(tx);
     });
   }
 
@@ -332,8 +349,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
         tx.state = tx.state.moveTo(OriginState.ABORTED);
       }
       decided(tx.gid);
-      origin.remove(tx.gid);
       tx.outcome.complete(new CommitOutcome.Aborted(sqlState, message));
+      forget(tx);
     });
   }
 
@@ -523,6 +540,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     final Map<Integer, Long> yesVotes = new HashMap<>();
     final Set<Integer> precommitAcks = new TreeSet<>();
     volatile OriginState state = OriginState.PREPARED;
+    /** The session has called {@link CommitCoordinator#commit}: once decided, nobody else needs the entry. */
+    volatile boolean claimed;
     volatile long prepareTs;
     long commitTs;
     int chunksSent;

@@ -4,7 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.pgmm.protocol.BackendDecoder;
 import io.pgmm.protocol.BackendMessage;
 import io.pgmm.protocol.CommandComplete;
+import io.pgmm.protocol.BackendEncoder;
 import io.pgmm.protocol.DataRow;
+import io.pgmm.protocol.ErrorField;
+import java.util.EnumMap;
+import java.util.Map;
 import io.pgmm.protocol.ErrorResponse;
 import io.pgmm.protocol.MessageFramer;
 import io.pgmm.protocol.TransactionStatus;
@@ -42,10 +46,13 @@ final class BackendRouter implements RelayScanner.Inspector {
 
   private static final class ToClientThen implements Pending {
     final Consumer<UnitEnd> then;
+    /** Added to an error's position: the unit runs one statement cut out of a longer query string. */
+    final int positionOffset;
     ErrorResponse error;
 
-    ToClientThen(Consumer<UnitEnd> then) {
+    ToClientThen(Consumer<UnitEnd> then, int positionOffset) {
       this.then = then;
+      this.positionOffset = positionOffset;
     }
   }
 
@@ -66,11 +73,15 @@ final class BackendRouter implements RelayScanner.Inspector {
   private final Consumer<ErrorResponse> errorObserver;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private final List<Runnable> deferred = new ArrayList<>();
+  private final List<ByteBuf> held = new ArrayList<>();
+  private final Consumer<ByteBuf> toClient;
   private Runnable whenIdle;
 
-  BackendRouter(TransactionTracker tracker, Consumer<ErrorResponse> errorObserver) {
+  /** @param toClient writes to the client; used for errors the router rewrites */
+  BackendRouter(TransactionTracker tracker, Consumer<ErrorResponse> errorObserver, Consumer<ByteBuf> toClient) {
     this.tracker = tracker;
     this.errorObserver = errorObserver;
+    this.toClient = toClient;
   }
 
   void expectForClient() {
@@ -78,7 +89,20 @@ final class BackendRouter implements RelayScanner.Inspector {
   }
 
   void expectForClientThen(Consumer<UnitEnd> then) {
-    pending.add(new ToClientThen(then));
+    expectForClientThen(then, 0);
+  }
+
+  void expectForClientThen(Consumer<UnitEnd> then, int positionOffset) {
+    pending.add(new ToClientThen(then, positionOffset));
+  }
+
+  /**
+   * Notifications and parameter changes that arrived while the sidecar was running the client's
+   * transaction itself; PostgreSQL sends them just before ReadyForQuery, so the session does too.
+   */
+  void releaseHeld(Consumer<ByteBuf> sink) {
+    held.forEach(sink);
+    held.clear();
   }
 
   void expectForSidecar(Consumer<QueryResult> then) {
@@ -103,7 +127,9 @@ final class BackendRouter implements RelayScanner.Inspector {
 
   @Override
   public boolean wantsWhole(byte type) {
-    return type == 'Z' || type == 'E' || pending.peek() instanceof ToSidecar;
+    Pending head = pending.peek();
+    return type == 'Z' || type == 'E' || head instanceof ToSidecar
+        || (head instanceof ToClientThen && (type == 'A' || type == 'S'));
   }
 
   @Override
@@ -136,15 +162,28 @@ final class BackendRouter implements RelayScanner.Inspector {
       }
       return head instanceof ToClient;
     }
+    if ((type == 'A' || type == 'S') && !(head instanceof ToClient)) {
+      // The client's, whoever asked; held for the ReadyForQuery the session will send.
+      held.add(message.retainedDuplicate());
+      return false;
+    }
     if (head instanceof ToSidecar s) {
-      if (type == 'A' || type == 'S') {
-        return true; // a notification or parameter change belongs to the client whoever asked
-      }
       collect(s, type, payload, error);
       return false;
     }
-    if (head instanceof ToClientThen t && error != null && t.error == null) {
-      t.error = error;
+    if (head instanceof ToClientThen t && error != null) {
+      if (t.error == null) {
+        t.error = error;
+      }
+      String position = error.fields().get(ErrorField.POSITION);
+      if (t.positionOffset > 0 && position != null) {
+        Map<ErrorField, String> fields = new EnumMap<>(error.fields());
+        fields.put(ErrorField.POSITION, Integer.toString(Integer.parseInt(position) + t.positionOffset));
+        ByteBuf out = io.netty.buffer.Unpooled.buffer();
+        BackendEncoder.encode(new ErrorResponse(fields), out);
+        toClient.accept(out);
+        return false;
+      }
     }
     return true;
   }
@@ -163,6 +202,11 @@ final class BackendRouter implements RelayScanner.Inspector {
       }
       default -> { }
     }
+  }
+
+  void release() {
+    held.forEach(ByteBuf::release);
+    held.clear();
   }
 
   /** Runs the continuations completed by the last read, in order. */

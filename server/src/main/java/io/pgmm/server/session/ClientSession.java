@@ -87,10 +87,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
   /** Writes to the replicated database end in distributed commits; everything else is relayed as is. */
   private void chooseRelay(String database) {
     if (context.commit() != null && database.equals(context.replicatedDatabase())) {
-      router = new BackendRouter(tracker, this::noteError);
+      router = new BackendRouter(tracker, this::noteError, this::writeToClient);
       interceptor = new TransactionInterceptor(new SessionWires(), tracker, router, context.commit(), context.readConsistency());
       clientScanner = new RelayScanner(context.maxMessageBytes(), new TerminateWatch(interceptor), true);
-      backendScanner = new RelayScanner(context.maxMessageBytes(), router);
+      backendScanner = new RelayScanner(context.maxMessageBytes(), router, true);
     } else {
       clientScanner = new RelayScanner(context.maxMessageBytes(), new FrontendInspector());
     }
@@ -497,6 +497,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     authScanner.release();
     if (interceptor != null) {
       interceptor.release();
+      router.release();
     }
     if (startupBytes != null) {
       startupBytes.release();

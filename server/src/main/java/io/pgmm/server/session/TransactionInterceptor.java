@@ -61,11 +61,25 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     void runOnEventLoop(Runnable task);
   }
 
-  /** Tables of this transaction with changed tuples, permanent ones only (temporary tables stay local). */
+  /**
+   * Whether this transaction may have changed a permanent table (temporary tables stay local). On
+   * PostgreSQL 15 the "xact" statistics also hold counts of this backend's earlier transactions
+   * not yet flushed (verified: a rolled-back insert still counts in the next transaction), so a
+   * transaction without an xid, which wrote nothing, is ruled out first.
+   */
   private static final String CHANGED_TABLES_SQL =
-      "SELECT count(*) FROM pg_catalog.pg_stat_xact_user_tables s JOIN pg_catalog.pg_class c ON c.oid = s.relid"
-          + " WHERE c.relpersistence = 'p' AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0";
+      "SELECT CASE WHEN pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN 0 ELSE ("
+          + "SELECT count(*) FROM pg_catalog.pg_stat_xact_user_tables s JOIN pg_catalog.pg_class c ON c.oid = s.relid"
+          + " WHERE c.relpersistence = 'p' AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0) END";
+  /**
+   * Goes into every distributed transaction just before PREPARE, so that none is empty once
+   * decoded: pgoutput sends nothing for an empty prepared transaction, and its peers would never
+   * vote (the statistics above can overstate, see there).
+   */
+  private static final String MARK_AND_PREPARE_SQL = "SELECT pg_catalog.pg_logical_emit_message(true, 'pgmm.tx', ''); ";
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** Units a client may send ahead of the sidecar's decisions before reading from it pauses. */
+  private static final int MAX_WAITING_BYTES = 1 << 20;
 
   private final Wires wires;
   private final TransactionTracker tracker;
@@ -160,11 +174,21 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     while (!busy && !waiting.isEmpty()) {
       process(waiting.poll());
     }
-    wires.holdClient(busy);
+    // Keep reading while a unit is in flight (a COPY's data must reach PostgreSQL); only a client
+    // that runs far ahead is made to wait.
+    wires.holdClient(busy && waitingBytes() > MAX_WAITING_BYTES);
     wires.flush();
   }
 
   // ---- deciding --------------------------------------------------------------------------
+
+  private int waitingBytes() {
+    int n = 0;
+    for (ClientUnit u : waiting) {
+      n += u.bytes();
+    }
+    return n;
+  }
 
   private void process(ClientUnit unit) {
     if (unit.kind == ClientUnit.Kind.TERMINATE) {
@@ -197,11 +221,18 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
   }
 
   private void decide(ClientUnit unit, Facts facts) {
+    if (facts.notInBlock) {
+      // VACUUM, CREATE DATABASE, CREATE INDEX CONCURRENTLY...: PostgreSQL refuses them in a block,
+      // so they cannot be prepared; they run on this node only (README: limits).
+      forward(unit);
+      return;
+    }
     if (unit.kind == ClientUnit.Kind.QUERY && facts.statements.size() > 1
         && (facts.transactionControl || facts.ddl || (predicted == TransactionStatus.IDLE && facts.mayWrite))) {
       unit.release();
       busy = true;
-      router.whenIdle(() -> new QueryScript(facts.statements).next());
+      QueryScript script = new QueryScript(unit.sql.get(0), facts.statements);
+      router.whenIdle(script::start);
       return;
     }
     if (facts.commits) {
@@ -313,6 +344,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         if (outcome instanceof Done.Failed f) {
           after.forEach(ByteBuf::release);
           wires.toClient(encode(f.error()));
+          router.releaseHeld(wires::toClient);
           wires.toClient(encode(ReadyForQuery.IDLE));
           busy = false;
           predicted = TransactionStatus.IDLE;
@@ -320,6 +352,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
           return;
         }
         wires.toClient(encode(new CommandComplete("COMMIT")));
+        router.releaseHeld(wires::toClient);
         busy = false;
         predicted = TransactionStatus.IDLE;
         // What followed the COMMIT up to the Sync runs as a unit of its own; usually just the Sync.
@@ -350,13 +383,48 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
    * ReadyForQuery at the end.
    */
   private final class QueryScript {
+    private final String sql;
     private final List<Statement> statements;
+    private final int[] offsets;
     private int at;
     /** The sidecar opened the block the statements run in (PostgreSQL's implicit transaction). */
     private boolean implicitBlock;
 
-    QueryScript(List<Statement> statements) {
+    QueryScript(String sql, List<Statement> statements) {
+      this.sql = sql;
       this.statements = statements;
+      this.offsets = new int[statements.size()];
+      int from = 0;
+      for (int i = 0; i < statements.size(); i++) {
+        int found = sql.indexOf(statements.get(i).text(), from);
+        offsets[i] = Math.max(found, 0);
+        from = found < 0 ? from : found + statements.get(i).text().length();
+      }
+    }
+
+    /**
+     * PostgreSQL parses the whole string before it runs any of it, so a syntax error anywhere
+     * runs nothing. Outside a block the sidecar asks the same of PostgreSQL first: a Parse of the
+     * whole string fails with "cannot insert multiple commands" if, and only if, it parses. (In
+     * a block a failed Parse would abort the block, so there the check is skipped.)
+     */
+    void start() {
+      if (tracker.status() != TransactionStatus.IDLE) {
+        next();
+        return;
+      }
+      router.expectForSidecar(r -> {
+        if (r.failed() && !r.error().message().startsWith("cannot insert multiple commands")) {
+          finish(new Done.Failed(r.error()), null, TransactionStatus.IDLE);
+        } else {
+          next();
+        }
+      });
+      ByteBuf out = wires.alloc().buffer();
+      FrontendEncoder.encode(new io.pgmm.protocol.Parse("pgmm_syntax_check", sql, new int[0]), out);
+      FrontendEncoder.encode(Sync.INSTANCE, out);
+      wires.toBackend(out);
+      wires.flush();
     }
 
     void next() {
@@ -369,6 +437,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         }
         return;
       }
+      int offset = offsets[at];
       Statement s = statements.get(at++);
       StatementKind kind = s.kind();
       if (kind == StatementKind.BEGIN && implicitBlock) {
@@ -397,7 +466,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         ddlInTransaction = false;
       }
       if (kind.isReplicatedDdl() || kind == StatementKind.TRUNCATE) {
-        emitDdl(new Facts(List.of(s), false, -1, true, false, true, null));
+        emitDdl(new Facts(List.of(s), false, -1, true, false, true, null, false));
       }
       if (kind == StatementKind.ROLLBACK) {
         implicitBlock = false;
@@ -414,7 +483,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
           return;
         }
         next();
-      });
+      }, offset);
       ByteBuf out = wires.alloc().buffer();
       FrontendEncoder.encode(new Query(s.text()), out);
       wires.toBackend(out);
@@ -447,7 +516,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         return;
       }
       Gid gid = commit.nextGid();
-      inject("PREPARE TRANSACTION '" + gid.text() + "'", prepared -> {
+      inject(MARK_AND_PREPARE_SQL + "PREPARE TRANSACTION '" + gid.text() + "'", prepared -> {
         if (prepared.failed()) {
           done.accept(new Done.Failed(prepared.error()));
           return;
@@ -477,6 +546,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     } else if (commandTag != null) {
       wires.toClient(encode(new CommandComplete(commandTag)));
     }
+    router.releaseHeld(wires::toClient);
     wires.toClient(encode(status == TransactionStatus.IDLE ? ReadyForQuery.IDLE
         : status == TransactionStatus.FAILED ? ReadyForQuery.FAILED : ReadyForQuery.IN_TRANSACTION));
     busy = false;
@@ -563,13 +633,13 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
 
   /** What a unit's SQL means for its transaction. */
   private record Facts(List<Statement> statements, boolean commits, int commitExecute, boolean mayWrite,
-                       boolean transactionControl, boolean ddl, ErrorResponse refusal) {
+                       boolean transactionControl, boolean ddl, ErrorResponse refusal, boolean notInBlock) {
 
     static Facts of(ClientUnit unit) {
       List<Statement> statements = new java.util.ArrayList<>();
       int commitExecute = -1;
       if (unit.kind == ClientUnit.Kind.FUNCTION_CALL) {
-        return new Facts(List.of(), false, -1, true, false, false, null);
+        return new Facts(List.of(), false, -1, true, false, false, null, false);
       }
       for (int i = 0; i < unit.sql.size(); i++) {
         List<Statement> parsed = StatementClassifier.classify(unit.sql.get(i));
@@ -607,7 +677,8 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         mayWrite |= s.mayWrite();
         ddl |= k.isReplicatedDdl() || k == StatementKind.TRUNCATE; // TRUNCATE changes no tuple counts
       }
-      return new Facts(List.copyOf(statements), commits, commitExecute, mayWrite, control, ddl, refusal);
+      boolean notInBlock = statements.stream().anyMatch(Statement::cannotRunInBlock);
+      return new Facts(List.copyOf(statements), commits, commitExecute, mayWrite, control, ddl, refusal, notInBlock);
     }
 
     TransactionStatus statusAfter(TransactionStatus before) {

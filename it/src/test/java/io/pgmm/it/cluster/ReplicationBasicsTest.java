@@ -1,0 +1,240 @@
+package io.pgmm.it.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * What a client does on one node is on every node once it hears COMMIT, and what it rolls back is
+ * nowhere. Reads on the other nodes go through their sidecars at once, without waiting: the
+ * read-after-acknowledge guarantee of DESIGN, "Global snapshot for reads".
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReplicationBasicsTest {
+
+  private static PgmmTestCluster cluster;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = PgmmTestCluster.start(3);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  /** Reads through node {@code i}'s sidecar in autocommit: the global snapshot applies. */
+  private static long countOn(int i, String sql) throws SQLException {
+    try (Connection c = cluster.connect(i); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static String stringOn(int i, String sql) throws SQLException {
+    try (Connection c = cluster.connect(i); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private static void assertOnEveryNode(String sql, long expected) throws SQLException {
+    for (int i = 1; i <= cluster.size(); i++) {
+      assertThat(countOn(i, sql)).as("node %d: %s", i, sql).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void ddlInsertUpdateDeleteOnOneNodeAreVisibleOnTheOthersAtOnce() throws SQLException {
+    try (Connection c = cluster.connect(1); Statement s = c.createStatement()) {
+      s.execute("create table basics (id int primary key, v text, n int not null default 0)");
+      assertOnEveryNode("select count(*) from pg_class where relname = 'basics'", 1);
+
+      s.execute("insert into basics values (1, 'one'), (2, 'two'), (3, 'three')");
+      assertOnEveryNode("select count(*) from basics", 3);
+
+      assertThat(s.executeUpdate("update basics set v = 'TWO', n = n + 1 where id = 2")).isEqualTo(1);
+      for (int i = 1; i <= 3; i++) {
+        assertThat(stringOn(i, "select v || ':' || n from basics where id = 2")).as("node %d", i).isEqualTo("TWO:1");
+      }
+
+      assertThat(s.executeUpdate("delete from basics where id = 3")).isEqualTo(1);
+      assertOnEveryNode("select count(*) from basics", 2);
+      assertOnEveryNode("select count(*) from basics where id = 3", 0);
+
+      s.execute("alter table basics add column extra text");
+      s.execute("update basics set extra = 'x' || id");
+      assertOnEveryNode("select count(*) from basics where extra = 'x' || id", 2);
+    }
+    assertSameEverywhere("basics", "id");
+  }
+
+  @Test
+  @Order(2)
+  void explicitBlocksCommittedByJdbcReplicate() throws SQLException {
+    cluster.execute(1, "create table blocks (id int primary key, v int)");
+    try (Connection c = cluster.connect(2)) {
+      c.setAutoCommit(false);
+      // More rounds than pgjdbc's prepareThreshold (5): COMMIT then goes as a named statement.
+      try (PreparedStatement insert = c.prepareStatement("insert into blocks values (?, ?)")) {
+        for (int round = 0; round < 12; round++) {
+          insert.setInt(1, round * 2);
+          insert.setInt(2, round);
+          insert.executeUpdate();
+          insert.setInt(1, round * 2 + 1);
+          insert.setInt(2, round);
+          insert.executeUpdate();
+          c.commit();
+          long expected = (round + 1) * 2L;
+          for (int i = 1; i <= 3; i++) {
+            assertThat(countOn(i, "select count(*) from blocks")).as("node %d after round %d", i, round)
+                .isEqualTo(expected);
+          }
+        }
+      }
+    }
+    assertSameEverywhere("blocks", "id");
+  }
+
+  @Test
+  @Order(3)
+  void multiStatementSimpleQueryReplicates() throws SQLException {
+    cluster.execute(1, "create table multi (id int primary key, v text)");
+    Properties simple = new Properties();
+    simple.setProperty("preferQueryMode", "simple");
+    try (Connection c = cluster.connect(3, simple); Statement s = c.createStatement()) {
+      s.execute("insert into multi values (1, 'a'); insert into multi values (2, 'b'); update multi set v = 'B' where id = 2");
+      assertOnEveryNode("select count(*) from multi", 2);
+      assertOnEveryNode("select count(*) from multi where v = 'B'", 1);
+      s.execute("begin; insert into multi values (3, 'c'); commit");
+      assertOnEveryNode("select count(*) from multi", 3);
+    }
+    assertSameEverywhere("multi", "id");
+  }
+
+  @Test
+  @Order(4)
+  void rolledBackTransactionsReplicateNothing() throws SQLException {
+    cluster.execute(1, "create table rolled (id int primary key)");
+    try (Connection c = cluster.connect(1); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.execute("insert into rolled values (1)");
+      c.rollback();
+
+      s.execute("insert into rolled values (2)");
+      assertThatThrownBy(() -> s.execute("select 1 / 0")).isInstanceOf(SQLException.class);
+      // COMMIT of a failed block is a ROLLBACK; pgjdbc reports that as an error.
+      try {
+        c.commit();
+      } catch (SQLException expected) {
+        // either way nothing may be committed
+      }
+      c.rollback();
+      c.setAutoCommit(true);
+      s.execute("insert into rolled values (3)");
+    }
+    assertOnEveryNode("select count(*) from rolled", 1);
+    assertOnEveryNode("select count(*) from rolled where id = 3", 1);
+    for (int i = 1; i <= 3; i++) {
+      assertThat(cluster.queryLong(i, "select count(*) from rolled")).as("node %d direct", i).isEqualTo(1);
+    }
+  }
+
+  @Test
+  @Order(5)
+  void ddlInARolledBackBlockIsNotReplicated() throws SQLException {
+    try (Connection c = cluster.connect(2); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.execute("create table ghost (id int primary key)");
+      s.execute("insert into ghost values (1)");
+      c.rollback();
+      // A committed transaction right after, so anything the rolled-back one left in flight would follow it.
+      c.setAutoCommit(true);
+      s.execute("create table after_ghost (id int primary key)");
+    }
+    assertOnEveryNode("select count(*) from pg_class where relname = 'after_ghost'", 1);
+    for (int i = 1; i <= 3; i++) {
+      assertThat(cluster.tableExists(i, "ghost")).as("ghost on node %d", i).isFalse();
+    }
+  }
+
+  @Test
+  @Order(6)
+  void serialKeysFromEveryNodeNeverCollide() throws Exception {
+    cluster.execute(1, "create table serials (id serial primary key, node int not null, k int not null)");
+    List<Callable<Integer>> writers = new ArrayList<>();
+    for (int node = 1; node <= 3; node++) {
+      int n = node;
+      writers.add(() -> {
+        try (Connection c = cluster.connect(n);
+             PreparedStatement insert = c.prepareStatement("insert into serials (node, k) values (?, ?)")) {
+          for (int k = 0; k < 50; k++) {
+            insert.setInt(1, n);
+            insert.setInt(2, k);
+            insert.executeUpdate();
+          }
+        }
+        return 50;
+      });
+    }
+    PgmmTestCluster.inParallel(writers);
+    assertOnEveryNode("select count(*) from serials", 150);
+    assertOnEveryNode("select count(distinct id) from serials", 150);
+    for (int node = 1; node <= 3; node++) {
+      assertOnEveryNode("select count(*) from serials where node = " + node, 50);
+    }
+    assertSameEverywhere("serials", "id");
+  }
+
+  @Test
+  @Order(7)
+  void aLargeTransactionReplicates() throws SQLException {
+    cluster.execute(1, "create table big (id int primary key, payload text)");
+    long started = System.nanoTime();
+    try (Connection c = cluster.connect(1); Statement s = c.createStatement()) {
+      s.execute("insert into big select g, md5(g::text) from generate_series(1, 200000) g");
+    }
+    long millis = (System.nanoTime() - started) / 1_000_000;
+    System.out.println("[cluster-it] 200k-row insert committed in " + millis + " ms");
+    assertOnEveryNode("select count(*) from big", 200_000);
+    assertSameEverywhere("big", "id");
+  }
+
+  @Test
+  @Order(100)
+  void noPreparedTransactionIsLeftBehind() {
+    await("pg_prepared_xacts empty on every node").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (int i = 1; i <= 3; i++) {
+        assertThat(cluster.preparedXacts(i)).as("prepared transactions on node %d", i).isZero();
+      }
+    });
+  }
+
+  private static void assertSameEverywhere(String table, String orderBy) throws SQLException {
+    String first = cluster.md5(1, table, orderBy);
+    for (int i = 2; i <= 3; i++) {
+      assertThat(cluster.md5(i, table, orderBy)).as("%s on node %d vs node 1", table, i).isEqualTo(first);
+    }
+  }
+}
