@@ -17,8 +17,8 @@ public record ReplicationConfig(int applyWorkers, int applyQueueLength, ReadCons
 
     public static final int DEFAULT_APPLY_WORKERS = 8;
     public static final int DEFAULT_APPLY_QUEUE_LENGTH = 64;
-    public static final long DEFAULT_PREPARE_TIMEOUT_MILLIS = 10_000;
-    public static final long DEFAULT_APPLY_LOCK_TIMEOUT_MILLIS = 2_000;
+    public static final long DEFAULT_PREPARE_TIMEOUT_MILLIS = 30_000;
+    public static final long DEFAULT_APPLY_LOCK_TIMEOUT_MILLIS = 500;
     public static final int DEFAULT_MAX_NODES = 16;
     public static final String DEFAULT_DATABASE = "postgres";
 

@@ -9,6 +9,7 @@ import io.pgmm.replication.capture.ChangeCapture;
 import io.pgmm.replication.capture.NodeSetup;
 import io.pgmm.replication.clock.HybridLogicalClock;
 import io.pgmm.replication.commit.CommitCoordinator;
+import io.pgmm.replication.commit.DeadlockResolver;
 import io.pgmm.replication.commit.DistributedCommit;
 import io.pgmm.replication.commit.LocalApply;
 import io.pgmm.replication.log.DecisionLog;
@@ -40,12 +41,15 @@ public final class ReplicationRuntime implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ReplicationRuntime.class);
   private static final long CONFIRM_INTERVAL_MILLIS = 500;
+  /** How often conflicts between distributed transactions are looked for (DESIGN: deadlock_check). */
+  private static final long DEADLOCK_CHECK_MILLIS = 50;
 
   private final DecisionLog decisionLog;
   private final ApplyService apply;
   private final CommitCoordinator coordinator;
   private final PeerTransport transport;
   private final ChangeCapture capture;
+  private DeadlockResolver resolver;
   private final ScheduledExecutorService confirmer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "pgmm-slot-confirm");
     t.setDaemon(true);
@@ -100,6 +104,7 @@ public final class ReplicationRuntime implements AutoCloseable {
     ChangeCapture capture = new ChangeCapture(jdbcUrl, props, config.nodeId(), coordinator);
     capture.start();
     ReplicationRuntime runtime = new ReplicationRuntime(decisionLog, apply, coordinator, transport, capture);
+    runtime.resolver = new DeadlockResolver(jdbcUrl, props, apply::applyingByBackendPid, coordinator, DEADLOCK_CHECK_MILLIS);
     runtime.confirmer.scheduleWithFixedDelay(() -> capture.confirm(capture.safeConfirmLsn()),
         CONFIRM_INTERVAL_MILLIS, CONFIRM_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     log.info("node {} replicates database {} with peers {} (incarnation {})", config.nodeId(),
@@ -114,6 +119,9 @@ public final class ReplicationRuntime implements AutoCloseable {
   @Override
   public void close() {
     confirmer.shutdownNow();
+    if (resolver != null) {
+      resolver.close();
+    }
     capture.close();
     transport.close();
     coordinator.close();

@@ -46,6 +46,8 @@ public final class PgmmTestCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PgmmTestCluster.class);
   static final String SECRET = "a-test-secret-of-enough-length";
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(60);
+  /** pgjdbc's socketTimeout for client connections: no single statement or commit in these tests takes longer. */
+  static final int SOCKET_TIMEOUT_SECONDS = 60;
 
   /** One node's parts; the runtime and the sidecar are null once stopped. */
   private static final class Node {
@@ -174,6 +176,10 @@ public final class PgmmTestCluster implements AutoCloseable {
   public Connection connect(int i, Properties extra) throws SQLException {
     Properties p = new Properties();
     p.setProperty("user", "postgres");
+    // A wedged node must fail the test, not hang it.
+    p.setProperty("socketTimeout", String.valueOf(SOCKET_TIMEOUT_SECONDS));
+    p.setProperty("connectTimeout", "10");
+    p.setProperty("loginTimeout", String.valueOf(SOCKET_TIMEOUT_SECONDS));
     p.putAll(extra);
     return DriverManager.getConnection(jdbcUrl(i), p);
   }
@@ -182,6 +188,7 @@ public final class PgmmTestCluster implements AutoCloseable {
   public Connection connectDirect(int i) throws SQLException {
     Properties p = superuser(node(i));
     p.setProperty("ApplicationName", "pgmm-it-check");
+    p.setProperty("socketTimeout", String.valueOf(SOCKET_TIMEOUT_SECONDS));
     return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + postgresPort(i) + "/postgres", p);
   }
 

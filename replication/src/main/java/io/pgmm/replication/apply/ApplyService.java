@@ -160,6 +160,18 @@ public final class ApplyService implements AutoCloseable {
         return tx;
     }
 
+    /** Which gid each apply worker's PostgreSQL backend is replaying now, by backend pid. */
+    public Map<Integer, String> applyingByBackendPid() {
+        Map<Integer, String> result = new HashMap<>();
+        for (Worker w : workers) {
+            String gid = w.applying;
+            if (gid != null && w.backendPid != 0) {
+                result.put(w.backendPid, gid);
+            }
+        }
+        return result;
+    }
+
     /** The transaction being applied under {@code gid}, or null. */
     public RemoteTransaction active(String gid) {
         return active.get(gid);
@@ -175,8 +187,14 @@ public final class ApplyService implements AutoCloseable {
         Objects.requireNonNull(gid, "gid");
         RemoteTransaction running = active.get(gid);
         if (!commit && running != null && running.state() != RemoteTransaction.State.PREPARED) {
-            return running.abort().thenCompose(v -> decide(gid, false));
+            // Not back through decide(): a finished transaction may still be listed as active, and
+            // the recursion would never end.
+            return running.abort().thenCompose(v -> decideOnPool(gid, false));
         }
+        return decideOnPool(gid, commit);
+    }
+
+    private CompletableFuture<Void> decideOnPool(String gid, boolean commit) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 decideNow(gid, commit);
@@ -327,6 +345,9 @@ public final class ApplyService implements AutoCloseable {
         final int number;
         final Thread thread;
         Connection connection;
+        /** The worker's PostgreSQL backend and the gid it is applying, for the deadlock resolver. */
+        volatile int backendPid;
+        volatile String applying;
         long cachedEpoch = -1;
         /** Per local table (quoted qualified name): identity columns GENERATED ALWAYS. */
         final Map<String, Set<String>> alwaysIdentity = new HashMap<>();
@@ -349,6 +370,7 @@ public final class ApplyService implements AutoCloseable {
             p.putIfAbsent("ApplicationName", "pgmm-apply-" + number);
             Connection c = DriverManager.getConnection(jdbcUrl, p);
             c.setAutoCommit(true);
+            backendPid = c.unwrap(org.postgresql.PGConnection.class).getBackendPID();
             long lockMillis = lockTimeout.toMillis();
             try (Statement s = c.createStatement()) {
                 s.execute("SET session_replication_role = replica");
@@ -371,6 +393,7 @@ public final class ApplyService implements AutoCloseable {
                     return;
                 }
                 try {
+                    applying = tx.gid();
                     if (tx.start()) {
                         apply(tx);
                     }
@@ -381,6 +404,7 @@ public final class ApplyService implements AutoCloseable {
                         tx.finish(RemoteTransaction.State.FAILED, Vote.no("XX000", "apply failed: " + e));
                     }
                 } finally {
+                    applying = null;
                     finished(tx);
                 }
             }

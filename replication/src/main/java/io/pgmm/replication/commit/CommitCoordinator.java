@@ -208,6 +208,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     byte[] data = tx.chunk.toByteArray();
     tx.chunk.reset();
     PeerMessage.ChangeChunk chunk = new PeerMessage.ChangeChunk(tx.gid, tx.chunksSent++, data);
+    tx.lastProgressNanos = System.nanoTime();
     for (int peer : peers) {
       if (!transport.awaitWritable(peer, WRITABLE_WAIT_MILLIS) || !send(peer, chunk)) {
         abort(tx, "57P03", "pgmm lost node " + peer + " (" + peerNames.get(peer) + ") while replicating the transaction");
@@ -230,6 +231,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
         return;
       }
       tx.state = tx.state.moveTo(OriginState.VOTING);
+      tx.lastProgressNanos = System.nanoTime();
     }
     for (int peer : peers) {
       if (!send(peer, new PeerMessage.PrepareEnd(tx.gid, tx.chunksSent))) {
@@ -365,7 +367,17 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     tx.outcome.complete(new CommitOutcome.Unknown(message + "; the transaction will be resolved, do not retry it blindly"));
   }
 
+  /**
+   * Times out on lack of progress, not on total time (DESIGN: large transactions): every chunk
+   * shipped, the end of the changes and every vote restart the wait.
+   */
   private void timeout(OriginTransaction tx) {
+    long idleNanos = System.nanoTime() - tx.lastProgressNanos;
+    long leftNanos = prepareTimeout.toNanos() - idleNanos;
+    if (leftNanos > 0 && (tx.state == OriginState.PREPARED || tx.state == OriginState.VOTING)) {
+      timers.schedule(() -> timeout(tx), leftNanos, TimeUnit.NANOSECONDS);
+      return;
+    }
     if (tx.state == OriginState.PREPARED || tx.state == OriginState.VOTING) {
       List<Integer> silent = new ArrayList<>();
       for (int peer : peers) {
@@ -389,6 +401,46 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     return transport != null && transport.send(peer, message);
   }
 
+  // ---- conflicts ---------------------------------------------------------------------------
+
+  /**
+   * The apply of {@code waiting} waits for a row of the prepared {@code holder}: the older of the
+   * two wins. Called by the {@link DeadlockResolver}.
+   */
+  void resolveConflict(Gid waiting, Gid holder) {
+    long waitingTs = prepareTsOf(waiting);
+    long holderTs = prepareTsOf(holder);
+    if (waitingTs == 0 || holderTs == 0 || !older(waitingTs, waiting, holderTs, holder)) {
+      return; // the younger waits (its lock timeout votes No), or the ages are unknown here
+    }
+    if (holder.originNode() == selfNode) {
+      wound(holder, "an older transaction (" + waiting + ") changed the same rows");
+    } else {
+      send(holder.originNode(), new PeerMessage.Wound(holder));
+    }
+  }
+
+  private static boolean older(long aTs, Gid a, long bTs, Gid b) {
+    return aTs != bTs ? aTs < bTs : a.originNode() < b.originNode();
+  }
+
+  private long prepareTsOf(Gid gid) {
+    OriginTransaction own = origin.get(gid);
+    if (own != null) {
+      return own.prepareTs;
+    }
+    PeerTransaction peer = applied.get(gid);
+    return peer == null ? 0 : peer.prepareTs;
+  }
+
+  /** Aborts this node's transaction {@code gid} for an older one, unless it is already past PreCommit. */
+  private void wound(Gid gid, String why) {
+    OriginTransaction tx = origin.get(gid);
+    if (tx != null && (tx.state == OriginState.PREPARED || tx.state == OriginState.VOTING)) {
+      abort(tx, "40001", "pgmm: write conflict with another node: " + why + "; retry the transaction");
+    }
+  }
+
   // ---- PeerMessageHandler (transport event loops) ----------------------------------------
 
   @Override
@@ -402,6 +454,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       if (v.yes()) {
         synchronized (tx) {
           tx.yesVotes.put(v.voterNode(), v.voterTs());
+          tx.lastProgressNanos = System.nanoTime();
         }
         maybePrecommit(tx);
       } else {
@@ -417,6 +470,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
     } else if (message instanceof PeerMessage.DecisionAck) {
       // Decisions are not resent yet: recovery (a later issue) re-asks for them.
+    } else if (message instanceof PeerMessage.Wound w) {
+      wound(w.gid(), "node " + fromNode + " found an older transaction waiting for its rows");
     } else {
       PeerFeeder feeder = feeders.get(fromNode);
       if (feeder == null) {
@@ -471,7 +526,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       if (m instanceof PeerMessage.PrepareBegin b) {
         clock.observe(b.prepareTs());
         undecided.put(b.gid(), new CompletableFuture<>());
-        PeerTransaction tx = new PeerTransaction(apply.begin(b.gid()));
+        PeerTransaction tx = new PeerTransaction(apply.begin(b.gid()), b.prepareTs());
         applied.put(b.gid(), tx);
       } else if (m instanceof PeerMessage.ChangeChunk c) {
         PeerTransaction tx = applied.get(c.gid());
@@ -516,8 +571,6 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
           }
           send(peer, new PeerMessage.DecisionAck(d.gid(), selfNode));
         });
-      } else if (m instanceof PeerMessage.Wound) {
-        log.debug("wound from node {} ignored: deadlock resolution comes later", peer);
       }
     }
   }
@@ -525,10 +578,12 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   /** A peer's transaction replayed here. */
   private static final class PeerTransaction {
     final LocalApply.Replay replay;
+    final long prepareTs;
     volatile CompletableFuture<LocalApply.VoteResult> prepared;
 
-    PeerTransaction(LocalApply.Replay replay) {
+    PeerTransaction(LocalApply.Replay replay, long prepareTs) {
       this.replay = replay;
+      this.prepareTs = prepareTs;
     }
   }
 
@@ -543,6 +598,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     /** The session has called {@link CommitCoordinator#commit}: once decided, nobody else needs the entry. */
     volatile boolean claimed;
     volatile long prepareTs;
+    volatile long lastProgressNanos = System.nanoTime();
     long commitTs;
     int chunksSent;
 
