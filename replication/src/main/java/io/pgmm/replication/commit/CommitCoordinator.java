@@ -59,6 +59,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   static final int CHUNK_BYTES = 64 * 1024;
   private static final int PEER_QUEUE_MESSAGES = 256;
   private static final long WRITABLE_WAIT_MILLIS = 10_000;
+  private static final int LOCAL_COMMIT_ATTEMPTS = 20;
 
   private final int selfNode;
   private final long incarnation;
@@ -76,6 +77,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   /** Distributed transactions prepared here and not yet decided here, for global reads. */
   private final Map<Gid, CompletableFuture<Void>> undecided = new ConcurrentHashMap<>();
   private final Map<Integer, PeerFeeder> feeders = new HashMap<>();
+  /** Peers' transactions decided to roll back (kept for the life of the process; small records). */
+  private final Set<Gid> tombstones = ConcurrentHashMap.newKeySet();
 
   public CommitCoordinator(int selfNode, long incarnation, HybridLogicalClock clock, DecisionLog decisionLog,
       LocalApply apply, Duration prepareTimeout, Map<Integer, String> peerNames) {
@@ -118,6 +121,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     if (tx.outcome.isDone()) {
       origin.remove(gid);
     }
+    maybePrecommit(tx);
     return tx.outcome;
   }
 
@@ -278,7 +282,10 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private void maybePrecommit(OriginTransaction tx) {
     long commitTs;
     synchronized (tx) {
-      if (tx.state != OriginState.VOTING || tx.yesVotes.size() < peers.size()) {
+      // Not before the session has seen its PREPARE TRANSACTION complete: capture can decode the
+      // flushed PREPARE record before PostgreSQL has marked the transaction prepared, and a COMMIT
+      // PREPARED in between fails with "does not exist" (seen under load).
+      if (tx.state != OriginState.VOTING || tx.yesVotes.size() < peers.size() || !tx.claimed) {
         return;
       }
       commitTs = tx.prepareTs;
@@ -314,8 +321,18 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
       tx.state = tx.state.moveTo(OriginState.COMMITTING);
     }
+    commitLocally(tx, 1);
+  }
+
+  /** COMMIT PREPARED here, retried: once a majority holds the PreCommit, the only way is forward. */
+  private void commitLocally(OriginTransaction tx, int attempt) {
     apply.decide(tx.gid, true).whenComplete((v, e) -> {
       if (e != null) {
+        if (attempt < LOCAL_COMMIT_ATTEMPTS) {
+          log.warn("COMMIT PREPARED of {} failed (attempt {}), retrying: {}", tx.gid, attempt, e.getMessage());
+          timers.schedule(() -> commitLocally(tx, attempt + 1), 100L * attempt, TimeUnit.MILLISECONDS);
+          return;
+        }
         unknown(tx, "pgmm could not COMMIT PREPARED " + tx.gid + " locally: " + e.getMessage());
         return;
       }
@@ -470,6 +487,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
     } else if (message instanceof PeerMessage.DecisionAck) {
       // Decisions are not resent yet: recovery (a later issue) re-asks for them.
+    } else if (message instanceof PeerMessage.PreCommit p) {
+      // Decisions never queue behind the replay of other transactions (they release its locks).
+      onPreCommit(fromNode, p);
+    } else if (message instanceof PeerMessage.Decision d) {
+      onDecision(fromNode, d);
     } else if (message instanceof PeerMessage.Wound w) {
       wound(w.gid(), "node " + fromNode + " found an older transaction waiting for its rows");
     } else {
@@ -525,7 +547,9 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     private void handle(PeerMessage m) throws InterruptedException {
       if (m instanceof PeerMessage.PrepareBegin b) {
         clock.observe(b.prepareTs());
-        undecided.put(b.gid(), new CompletableFuture<>());
+        if (tombstones.contains(b.gid())) {
+          return;
+        }
         PeerTransaction tx = new PeerTransaction(apply.begin(b.gid()), b.prepareTs());
         applied.put(b.gid(), tx);
       } else if (m instanceof PeerMessage.ChangeChunk c) {
@@ -544,35 +568,53 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
         }
       } else if (m instanceof PeerMessage.PrepareEnd e) {
         PeerTransaction tx = applied.get(e.gid());
-        if (tx != null) {
+        if (tx != null && tombstones.contains(e.gid())) {
+          applied.remove(e.gid());
+          tx.replay.abort();
+        } else if (tx != null) {
           tx.prepared = tx.replay.prepare().thenApply(vote -> {
+            if (vote.yes()) {
+              // Prepared here: from now on a reader here must wait for its decision (global
+              // reads), before any client elsewhere can hear COMMIT. Not earlier: an apply
+              // waiting for a lock must not hold up every new transaction on this node.
+              undecided.putIfAbsent(e.gid(), new CompletableFuture<>());
+            }
             send(peer, new PeerMessage.Vote(e.gid(), selfNode, vote.yes(), clock.now(),
                 vote.yes() ? null : vote.sqlState(), vote.yes() ? null : vote.message()));
             return vote;
           });
         }
-      } else if (m instanceof PeerMessage.PreCommit p) {
-        clock.observe(p.commitTs());
-        decisionLog.append(new DecisionRecord.PreCommit(p.gid(), p.generation(), p.ballot(), p.commitTs()))
-            .whenComplete((v, e) -> send(peer, new PeerMessage.PreCommitAck(p.gid(), selfNode, e == null)));
-      } else if (m instanceof PeerMessage.Decision d) {
-        PeerTransaction tx = applied.remove(d.gid());
-        CompletableFuture<?> prepared = tx == null || tx.prepared == null ? CompletableFuture.completedFuture(null) : tx.prepared;
-        if (tx != null && tx.prepared == null) {
-          tx.replay.abort();
-        }
-        prepared.handle((v, e) -> null).thenCompose(v -> apply.decide(d.gid(), d.commit())).whenComplete((v, e) -> {
-          if (e != null) {
-            log.error("decision {} on {} failed here: {}", d.commit() ? "COMMIT" : "ROLLBACK", d.gid(), e.toString());
-          }
-          decided(d.gid());
-          if (d.commit()) {
-            decisionLog.append(new DecisionRecord.Committed(d.gid()));
-          }
-          send(peer, new PeerMessage.DecisionAck(d.gid(), selfNode));
-        });
       }
     }
+  }
+
+  private void onPreCommit(int peer, PeerMessage.PreCommit p) {
+    clock.observe(p.commitTs());
+    decisionLog.append(new DecisionRecord.PreCommit(p.gid(), p.generation(), p.ballot(), p.commitTs()))
+        .whenComplete((v, e) -> send(peer, new PeerMessage.PreCommitAck(p.gid(), selfNode, e == null)));
+  }
+
+  private void onDecision(int peer, PeerMessage.Decision d) {
+    if (!d.commit()) {
+      // A rollback may overtake the replay it ends (still queued for the feeder): the tombstone
+      // makes the feeder drop it, so nothing stays prepared.
+      tombstones.add(d.gid());
+    }
+    PeerTransaction tx = applied.remove(d.gid());
+    CompletableFuture<?> prepared = tx == null || tx.prepared == null ? CompletableFuture.completedFuture(null) : tx.prepared;
+    if (tx != null && tx.prepared == null) {
+      tx.replay.abort();
+    }
+    prepared.handle((v, e) -> null).thenCompose(v -> apply.decide(d.gid(), d.commit())).whenComplete((v, e) -> {
+      if (e != null) {
+        log.error("decision {} on {} failed here: {}", d.commit() ? "COMMIT" : "ROLLBACK", d.gid(), e.toString());
+      }
+      decided(d.gid());
+      if (d.commit()) {
+        decisionLog.append(new DecisionRecord.Committed(d.gid()));
+      }
+      send(peer, new PeerMessage.DecisionAck(d.gid(), selfNode));
+    });
   }
 
   /** A peer's transaction replayed here. */
