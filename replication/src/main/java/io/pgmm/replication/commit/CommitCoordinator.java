@@ -60,6 +60,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private static final int PEER_QUEUE_MESSAGES = 256;
   private static final long WRITABLE_WAIT_MILLIS = 10_000;
   private static final int LOCAL_COMMIT_ATTEMPTS = 20;
+  /** Replaying one 64 KiB chunk takes well under this, even on a loaded two-core machine. */
+  private static final long REPLAY_MILLIS_PER_CHUNK = 500;
 
   private final int selfNode;
   private final long incarnation;
@@ -390,7 +392,10 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
    */
   private void timeout(OriginTransaction tx) {
     long idleNanos = System.nanoTime() - tx.lastProgressNanos;
-    long leftNanos = prepareTimeout.toNanos() - idleNanos;
+    // Peers say nothing while they replay; after the last chunk they get time in proportion to
+    // how much there was to replay, on top of the plain wait.
+    long replayAllowanceNanos = tx.state == OriginState.VOTING ? TimeUnit.MILLISECONDS.toNanos(REPLAY_MILLIS_PER_CHUNK) * tx.chunksSent : 0;
+    long leftNanos = prepareTimeout.toNanos() + replayAllowanceNanos - idleNanos;
     if (leftNanos > 0 && (tx.state == OriginState.PREPARED || tx.state == OriginState.VOTING)) {
       timers.schedule(() -> timeout(tx), leftNanos, TimeUnit.NANOSECONDS);
       return;

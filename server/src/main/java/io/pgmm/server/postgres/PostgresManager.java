@@ -60,7 +60,7 @@ import java.util.Set;
  *
  * <p>Settings pgmm always writes (then {@code postgres.settings}, which win): {@code listen_addresses = host},
  * {@code port}, {@code unix_socket_directories} = pgdata (or {@code /tmp} if that path is too long for a socket),
- * {@code wal_level = logical}, {@code max_prepared_transactions = 200}, {@code max_replication_slots = 16},
+ * {@code wal_level = logical}, {@code max_prepared_transactions = 1000} (local clients plus every peer's transactions in flight), {@code max_replication_slots = 16},
  * {@code max_wal_senders = 16}, {@code max_connections = 300}.
  *
  * <p>Thread-safe; methods that change the server are synchronized.
@@ -581,7 +581,7 @@ public final class PostgresManager implements AutoCloseable {
     private static Map<String, String> baseSettings() {
         Map<String, String> base = new LinkedHashMap<>();
         base.put("wal_level", "logical");
-        base.put("max_prepared_transactions", "200");
+        base.put("max_prepared_transactions", "1000");
         base.put("max_replication_slots", "16");
         base.put("max_wal_senders", "16");
         base.put("max_connections", "300");

@@ -80,6 +80,8 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
   private static final SecureRandom RANDOM = new SecureRandom();
   /** Units a client may send ahead of the sidecar's decisions before reading from it pauses. */
   private static final int MAX_WAITING_BYTES = 1 << 20;
+  /** How long the first statement of a transaction may wait for undecided transactions (global reads). */
+  private static final long GLOBAL_READ_WAIT_MILLIS = 30_000;
 
   private final Wires wires;
   private final TransactionTracker tracker;
@@ -208,12 +210,20 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       var wait = commit.awaitPreparedBefore();
       if (!wait.isDone()) {
         // Every commit acknowledged anywhere before this transaction began must be visible to it.
+        // Bounded: a transaction left in doubt gets the client an error, never a hang.
         busy = true;
-        wait.whenComplete((v, e) -> wires.runOnEventLoop(() -> {
-          busy = false;
-          decide(unit, facts);
-          drain();
-        }));
+        wait.orTimeout(GLOBAL_READ_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
+            .whenComplete((v, e) -> wires.runOnEventLoop(() -> {
+              busy = false;
+              if (e != null) {
+                refuse(unit, ErrorResponse.of("ERROR", "57P03", "pgmm cannot start a globally consistent transaction:"
+                    + " a distributed transaction prepared on this node is still undecided after "
+                    + GLOBAL_READ_WAIT_MILLIS + " ms; retry, or set replication.readConsistency: local"));
+              } else {
+                decide(unit, facts);
+              }
+              drain();
+            }));
         return;
       }
     }

@@ -48,7 +48,7 @@ class PostgresManagerTest {
             assertThat(pg.dataDirectory()).isEqualTo(tmp.resolve("node1/pgdata"));
             assertThat(pg.jdbcUrl("postgres")).isEqualTo("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres");
             assertThat(show(pg, "wal_level")).isEqualTo("logical");
-            assertThat(show(pg, "max_prepared_transactions")).isEqualTo("200");
+            assertThat(show(pg, "max_prepared_transactions")).isEqualTo("1000");
             assertThat(show(pg, "max_connections")).isEqualTo("300");
             assertThat(show(pg, "fsync")).isEqualTo("off");
             execute(pg, "create table survives_restart(id int primary key)");
