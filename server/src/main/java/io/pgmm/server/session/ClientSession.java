@@ -96,10 +96,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
   }
 
-  public TransactionTracker tracker() {
-    return tracker;
-  }
-
   CancelKey cancelKey() {
     return cancelKey;
   }

@@ -37,10 +37,6 @@ public final class TransactionTracker {
     return lastSimpleQuery;
   }
 
-  int preparedStatementCount() {
-    return statementSql.size();
-  }
-
   /** Client to server: Query, Parse, Bind, Close. */
   void onFrontend(byte type, ByteBuf payload) {
     switch (type) {
