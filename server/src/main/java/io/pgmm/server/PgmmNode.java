@@ -6,7 +6,10 @@ import io.pgmm.config.NodeConfigLoader;
 import io.pgmm.config.PostgresMode;
 import io.pgmm.replication.ReplicationRuntime;
 import io.pgmm.server.postgres.PostgresManager;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.unix.DomainSocketAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
@@ -59,7 +62,12 @@ public final class PgmmNode implements Callable<Integer> {
     if (config.cluster() != null) {
       replication = ReplicationRuntime.start(config, jdbcUrl(config, backend), credentials(config, postgres));
     }
-    SidecarServer server = new SidecarServer(config, backend, replication == null ? null : replication.commit());
+    // Relay over a managed PostgreSQL's Unix-domain socket: less kernel work per round trip than TCP
+    // loopback, in the sidecar and in PostgreSQL. TCP without epoll, or for an external PostgreSQL.
+    SocketAddress relayBackend = postgres != null && Epoll.isAvailable()
+        ? new DomainSocketAddress(postgres.socketFile().toString())
+        : backend;
+    SidecarServer server = new SidecarServer(config, relayBackend, replication == null ? null : replication.commit());
     PostgresManager managed = postgres;
     ReplicationRuntime cluster = replication;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(config, server, cluster, managed), "pgmm-shutdown"));

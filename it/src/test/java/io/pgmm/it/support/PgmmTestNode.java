@@ -73,6 +73,8 @@ public final class PgmmTestNode implements AutoCloseable {
      * property {@code pgmm.it.replicated}, which the second surefire execution of it/ sets.
      */
     public boolean replicated = Boolean.getBoolean("pgmm.it.replicated");
+    /** Relay to PostgreSQL over its Unix-domain socket, as a node with a managed PostgreSQL does. */
+    public boolean unixSocket;
   }
 
   private void startSidecar(Options o) throws Exception {
@@ -90,8 +92,10 @@ public final class PgmmTestNode implements AutoCloseable {
       }
       replication = ReplicationRuntime.start(config, directJdbcUrl(), props);
     }
-    sidecar = new SidecarServer(config, new InetSocketAddress("127.0.0.1", postgres.port()),
-        replication == null ? null : replication.commit());
+    java.net.SocketAddress backend = o.unixSocket
+        ? new io.netty.channel.unix.DomainSocketAddress(postgres.socketFile().toString())
+        : new InetSocketAddress("127.0.0.1", postgres.port());
+    sidecar = new SidecarServer(config, backend, replication == null ? null : replication.commit());
     sidecar.start();
   }
 

@@ -256,6 +256,11 @@ public final class PostgresManager implements AutoCloseable {
         return config.port();
     }
 
+    /** PostgreSQL's Unix-domain socket: {@code <unix_socket_directories>/.s.PGSQL.<port>}. */
+    public Path socketFile() {
+        return Path.of(socketDirectory(), ".s.PGSQL." + config.port());
+    }
+
     public String user() {
         return config.user();
     }
@@ -390,8 +395,9 @@ public final class PostgresManager implements AutoCloseable {
         String method = hostAuthMethod();
         String hba = "# Written by pgmm at every start (postgres.trustLoopback = " + config.trustLoopback() + ").\n"
                 + "# TYPE  DATABASE     USER  ADDRESS        METHOD\n"
-                + "local   all          all                  trust\n"
-                + "local   replication  all                  trust\n"
+                // The sidecar relays clients over the socket: it must ask what TCP asks.
+                + "local   all          all                  " + method + "\n"
+                + "local   replication  all                  " + method + "\n"
                 + "host    all          all   127.0.0.1/32   " + method + "\n"
                 + "host    all          all   ::1/128        " + method + "\n"
                 + "host    replication  all   127.0.0.1/32   " + method + "\n"

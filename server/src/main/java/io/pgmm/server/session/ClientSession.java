@@ -230,7 +230,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         .group(client.eventLoop())
         .channel(context.backendChannelClass())
         .option(ChannelOption.AUTO_READ, true)
-        .option(ChannelOption.TCP_NODELAY, true)
+        // TCP_NODELAY is already Netty's default for TCP; a Unix-domain backend has no such option.
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, client.config().getWriteBufferWaterMark())
         .handler(new BackendHandler(this))
         .connect(context.backendAddress())
