@@ -120,6 +120,18 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   public CompletableFuture<CommitOutcome> commit(Gid gid) {
     OriginTransaction tx = originOf(gid);
     tx.claimed = true;
+    OriginState state = tx.state;
+    if (state == OriginState.ABORTING || state == OriginState.ABORTED) {
+      // Aborted (wounded, a No vote) before its session saw PREPARE TRANSACTION return: the
+      // ROLLBACK PREPARED may have run before PostgreSQL marked the transaction prepared, found
+      // nothing and left it behind (seen in the bank test). Now the PREPARE is done: roll back
+      // once more; a transaction already gone is fine.
+      tx.outcome.thenRun(() -> apply.decide(gid, false).whenComplete((v, e) -> {
+        if (e != null) {
+          log.warn("second ROLLBACK PREPARED of {} failed: {}", gid, e.toString());
+        }
+      }));
+    }
     if (tx.outcome.isDone()) {
       origin.remove(gid);
     }
