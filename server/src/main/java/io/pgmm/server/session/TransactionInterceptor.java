@@ -147,7 +147,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
           tracker.onFrontend(type, payload);
         }
         if (type == 'E') {
-          current.addExecute(message.retain(), tracker.portalSql(cString(payload)));
+          current.addExecute(message.retain(), tracker.portalSql(TransactionTracker.cString(payload, payload.readerIndex())));
         } else {
           current.add(message.retain());
         }
@@ -625,11 +625,6 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     ByteBuf out = wires.alloc().buffer(MessageFramer.HEADER_BYTES);
     FrontendEncoder.encode(sync, out);
     return out;
-  }
-
-  private static String cString(ByteBuf payload) {
-    int nul = payload.indexOf(payload.readerIndex(), payload.writerIndex(), (byte) 0);
-    return nul < 0 ? "" : payload.toString(payload.readerIndex(), nul - payload.readerIndex(), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   void release() {

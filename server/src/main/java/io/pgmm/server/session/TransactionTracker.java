@@ -91,7 +91,7 @@ public final class TransactionTracker {
   }
 
   /** The NUL-terminated string at {@code index}; the relayed message was already size-checked. */
-  private static String cString(ByteBuf buf, int index) {
+  static String cString(ByteBuf buf, int index) {
     int len = utf8Length(buf, index);
     return buf.toString(index, len, StandardCharsets.UTF_8);
   }
