@@ -25,8 +25,7 @@ public record Gid(int originNode, long incarnation, long seq) implements Compara
 
   /** Parses a gid written by {@link #text()}; null for any other prepared transaction's gid. */
   public static Gid parseOrNull(String text) {
-    Objects.requireNonNull(text, "text");
-    if (!text.startsWith(PREFIX)) {
+    if (text == null || !text.startsWith(PREFIX)) {
       return null;
     }
     String[] parts = text.substring(PREFIX.length()).split(":", -1);

@@ -42,7 +42,8 @@ public final class ReplicationRuntime implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicationRuntime.class);
   private static final long CONFIRM_INTERVAL_MILLIS = 500;
   /** How often conflicts between distributed transactions are looked for (DESIGN: deadlock_check). */
-  private static final long DEADLOCK_CHECK_MILLIS = 50;
+  private static final long DEADLOCK_CHECK_MILLIS = 10;
+  private static final long TIMINGS_INTERVAL_SECONDS = 10;
 
   private final DecisionLog decisionLog;
   private final ApplyService apply;
@@ -109,9 +110,16 @@ public final class ReplicationRuntime implements AutoCloseable {
     ChangeCapture capture = new ChangeCapture(jdbcUrl, props, config.nodeId(), coordinator);
     capture.start();
     ReplicationRuntime runtime = new ReplicationRuntime(decisionLog, apply, coordinator, transport, capture);
-    runtime.resolver = new DeadlockResolver(jdbcUrl, props, apply::applyingByBackendPid, coordinator, DEADLOCK_CHECK_MILLIS);
+    runtime.resolver = new DeadlockResolver(jdbcUrl, props, apply::applyingByBackendPid,
+        apply::anyExecutingLongerThan, coordinator, DEADLOCK_CHECK_MILLIS);
     runtime.confirmer.scheduleWithFixedDelay(() -> capture.confirm(capture.safeConfirmLsn()),
         CONFIRM_INTERVAL_MILLIS, CONFIRM_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    runtime.confirmer.scheduleWithFixedDelay(() -> {
+      String timings = coordinator.drainTimings();
+      if (timings != null) {
+        log.info("commit stages, mean/max over the last {} s: {}", TIMINGS_INTERVAL_SECONDS, timings);
+      }
+    }, TIMINGS_INTERVAL_SECONDS, TIMINGS_INTERVAL_SECONDS, TimeUnit.SECONDS);
     log.info("node {} replicates database {} with peers {} (incarnation {})", config.nodeId(),
         config.replication().database(), names, incarnation);
     return runtime;
@@ -158,6 +166,11 @@ public final class ReplicationRuntime implements AutoCloseable {
         @Override
         public void abort() {
           tx.abort();
+        }
+
+        @Override
+        public boolean cancelUnprepared() {
+          return tx.cancelUnprepared();
         }
       };
     }

@@ -66,6 +66,8 @@ public final class ApplyService implements AutoCloseable {
     public static final long DEFAULT_MAX_BUFFERED_BYTES = 16L << 20;
     static final int MAX_BATCH_STATEMENTS = 1000;
     static final int MAX_BATCH_CHARS = 4 << 20;
+    /** Prepared statements one worker keeps (one per table and change shape); beyond, it starts over. */
+    static final int MAX_PREPARED_STATEMENTS = 1000;
 
     private static final Logger log = LoggerFactory.getLogger(ApplyService.class);
 
@@ -170,6 +172,21 @@ public final class ApplyService implements AutoCloseable {
             }
         }
         return result;
+    }
+
+    /**
+     * True when some worker's statements have been running in PostgreSQL for at least {@code nanos}: only then
+     * can an apply be waiting for a lock, so only then is a look at PostgreSQL's lock table worth its cost.
+     */
+    public boolean anyExecutingLongerThan(long nanos) {
+        long now = System.nanoTime();
+        for (Worker w : workers) {
+            long since = w.executingSinceNanos;
+            if (since != 0 && now - since >= nanos) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The transaction being applied under {@code gid}, or null. */
@@ -348,9 +365,16 @@ public final class ApplyService implements AutoCloseable {
         /** The worker's PostgreSQL backend and the gid it is applying, for the deadlock resolver. */
         volatile int backendPid;
         volatile String applying;
+        /** When the statements now running in PostgreSQL were sent; 0 when none is. */
+        volatile long executingSinceNanos;
         long cachedEpoch = -1;
         /** Per local table (quoted qualified name): identity columns GENERATED ALWAYS. */
         final Map<String, Set<String>> alwaysIdentity = new HashMap<>();
+        /** Statements prepared in this worker's session, by template: each shape is planned once, then executed. */
+        final Map<String, String> preparedNames = new HashMap<>();
+        long preparedCount;
+        /** A failed batch or DDL may have left the prepared statements unlike {@link #preparedNames}: start over. */
+        boolean deallocate;
 
         // per transaction
         Statement batch;
@@ -421,11 +445,16 @@ public final class ApplyService implements AutoCloseable {
                 if (cachedEpoch != schemaEpoch.get()) {
                     alwaysIdentity.clear();
                     cachedEpoch = schemaEpoch.get();
+                    forgetPrepared();
                 }
                 batch = connection.createStatement();
                 batch.setEscapeProcessing(false);
                 tx.running(batch);
                 add("BEGIN", null);
+                if (deallocate) {
+                    add("DEALLOCATE ALL", null);
+                    deallocate = false;
+                }
                 while (true) {
                     Object item = tx.take();
                     if (item == RemoteTransaction.Marker.ABORT) {
@@ -490,6 +519,9 @@ public final class ApplyService implements AutoCloseable {
                 tx.finish(RemoteTransaction.State.FAILED, Vote.no("57P01", "apply service shutting down"));
                 Thread.currentThread().interrupt();
             } finally {
+                if (tx.state() != RemoteTransaction.State.PREPARED) {
+                    forgetPrepared();
+                }
                 tx.running(null);
                 batchChecks.clear();
                 batchChars = 0;
@@ -525,18 +557,18 @@ public final class ApplyService implements AutoCloseable {
                 }
                 case INSERT -> {
                     PgOutputMessage.Insert i = (PgOutputMessage.Insert) m;
-                    add(ChangeSql.insert(relation(i.relationId()), i, true), null);
+                    add(execute(ChangeSql.insert(relation(i.relationId()), i, true)), null);
                 }
                 case UPDATE -> {
                     PgOutputMessage.Update u = (PgOutputMessage.Update) m;
                     Relation r = relation(u.relationId());
-                    String sql = ChangeSql.update(r, u, alwaysIdentityColumns(r));
-                    add(sql, sql);
+                    ChangeSql.Change c = ChangeSql.update(r, u, alwaysIdentityColumns(r));
+                    add(execute(c), c.literal());
                 }
                 case DELETE -> {
                     PgOutputMessage.Delete d = (PgOutputMessage.Delete) m;
-                    String sql = ChangeSql.delete(relation(d.relationId()), d);
-                    add(sql, sql);
+                    ChangeSql.Change c = ChangeSql.delete(relation(d.relationId()), d);
+                    add(execute(c), c.literal());
                 }
                 case TRUNCATE -> {
                     PgOutputMessage.Truncate t = (PgOutputMessage.Truncate) m;
@@ -586,6 +618,29 @@ public final class ApplyService implements AutoCloseable {
             invalidateSchemaCache();
             alwaysIdentity.clear();
             cachedEpoch = schemaEpoch.get();
+            forgetPrepared();
+        }
+
+        /** {@code EXECUTE} of the change's statement, preparing it first (in the same batch) if it is new here. */
+        private String execute(ChangeSql.Change c) throws SQLException {
+            String name = preparedNames.get(c.template());
+            if (name == null) {
+                if (preparedNames.size() >= MAX_PREPARED_STATEMENTS) {
+                    add("DEALLOCATE ALL", null);
+                    preparedNames.clear();
+                }
+                name = "pgmm_apply_" + (++preparedCount);
+                add("PREPARE " + name + " AS " + c.template(), null);
+                preparedNames.put(c.template(), name);
+            }
+            return c.execute(name);
+        }
+
+        private void forgetPrepared() {
+            if (!preparedNames.isEmpty()) {
+                preparedNames.clear();
+                deallocate = true;
+            }
         }
 
         private Relation relation(int relid) {
@@ -628,9 +683,11 @@ public final class ApplyService implements AutoCloseable {
                 return;
             }
             int[] counts;
+            executingSinceNanos = System.nanoTime();
             try {
                 counts = batch.executeBatch();
             } finally {
+                executingSinceNanos = 0;
                 batch.clearBatch();
                 batchChars = 0;
             }

@@ -7,19 +7,76 @@ import io.pgmm.replication.pgoutput.PgOutputMessage.Relation;
 import io.pgmm.replication.pgoutput.PgOutputMessage.Update;
 import io.pgmm.replication.pgoutput.TupleData;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Turns decoded changes into SQL with literals, for a session with {@code standard_conforming_strings = on}: a
- * literal is {@code '…'} with single quotes doubled (backslashes are plain characters), NULL is {@code NULL}, and
- * identifiers are always double-quoted. Literals are untyped, so PostgreSQL reads them with the column's input
- * function, exactly as it read the origin's text output. Rows are found by the relation's key columns (its
- * replica identity). Pure functions; no I/O.
+ * Turns decoded changes into SQL, for a session with {@code standard_conforming_strings = on}: each change is a
+ * {@link Change}, a statement with parameters {@code $1…} plus the values, so that an apply worker can prepare a
+ * statement once per shape and only {@code EXECUTE} it per row (parsing and planning every row's own statement
+ * was the larger part of an apply's CPU). A literal is {@code '…'} with single quotes doubled (backslashes are
+ * plain characters), NULL is {@code NULL}, and identifiers are always double-quoted. Literals are untyped, so
+ * PostgreSQL reads them with the column's input function, exactly as it read the origin's text output. Rows are
+ * found by the relation's key columns (its replica identity). Pure functions; no I/O.
  */
 final class ChangeSql {
 
     private ChangeSql() {
+    }
+
+    /**
+     * One change as a statement with parameters: {@code template} uses {@code $1…$n} for {@code values} (null for
+     * SQL NULL); {@code literal} is the same statement with the values written in, for messages and for sessions
+     * that do not prepare.
+     */
+    record Change(String template, List<String> values, String literal) {
+
+        /** {@code EXECUTE name(values…)} of a statement prepared from {@link #template}. */
+        String execute(String name) {
+            StringBuilder sql = new StringBuilder(16 + name.length() + literal.length()).append("EXECUTE ").append(name);
+            if (!values.isEmpty()) {
+                sql.append('(');
+                for (int i = 0; i < values.size(); i++) {
+                    String v = values.get(i);
+                    sql.append(i > 0 ? ", " : "").append(v == null ? "NULL" : quoteLiteral(v));
+                }
+                sql.append(')');
+            }
+            return sql.toString();
+        }
+    }
+
+    /** Builds a template and its literal twin side by side. */
+    private static final class Builder {
+        final StringBuilder template = new StringBuilder(64);
+        final StringBuilder literal = new StringBuilder(64);
+        final List<String> values = new ArrayList<>();
+
+        Builder sql(CharSequence text) {
+            template.append(text);
+            literal.append(text);
+            return this;
+        }
+
+        Builder value(TupleData.Value v, Relation r, int i) {
+            switch (v.kind()) {
+                case NULL -> values.add(null);
+                case TEXT -> values.add(v.text());
+                case BINARY -> throw new ApplyException("XX000", "binary value for " + r.name() + "."
+                        + r.columns().get(i).name() + ": pgmm decodes in text format only");
+                case UNCHANGED_TOAST -> throw new IllegalStateException("unchanged TOAST value has no SQL");
+            }
+            template.append('$').append(values.size());
+            literal.append(v.kind() == TupleData.Kind.NULL ? "NULL" : quoteLiteral(v.text()));
+            return this;
+        }
+
+        Change build() {
+            // not List.copyOf: a value may be null (SQL NULL)
+            return new Change(template.toString(), Collections.unmodifiableList(values), literal.toString());
+        }
     }
 
     static String quoteIdent(String name) {
@@ -38,34 +95,30 @@ final class ChangeSql {
     }
 
     /** INSERT with every column; OVERRIDING SYSTEM VALUE so identity columns take the origin's values. */
-    static String insert(Relation r, Insert insert, boolean overridingSystemValue) {
+    static Change insert(Relation r, Insert insert, boolean overridingSystemValue) {
         TupleData row = insert.newTuple();
         checkWidth(r, row, "INSERT");
-        StringBuilder cols = new StringBuilder();
-        StringBuilder vals = new StringBuilder();
+        Builder b = new Builder().sql("INSERT INTO ").sql(qualifiedName(r));
+        if (row.size() == 0) {
+            return b.sql(" DEFAULT VALUES").build();
+        }
+        b.sql(" (");
         for (int i = 0; i < row.size(); i++) {
-            TupleData.Value v = row.get(i);
-            if (v.kind() == TupleData.Kind.UNCHANGED_TOAST) {
+            if (row.get(i).kind() == TupleData.Kind.UNCHANGED_TOAST) {
                 throw new ApplyException("XX000", "INSERT into " + r.namespace() + "." + r.name()
                         + " has an unchanged-TOAST column " + r.columns().get(i).name());
             }
-            if (cols.length() > 0) {
-                cols.append(", ");
-                vals.append(", ");
-            }
-            cols.append(quoteIdent(r.columns().get(i).name()));
-            appendValue(vals, v, r, i);
+            b.sql(i > 0 ? ", " : "").sql(quoteIdent(r.columns().get(i).name()));
         }
-        StringBuilder sql = new StringBuilder(32 + cols.length() + vals.length()).append("INSERT INTO ")
-                .append(qualifiedName(r));
-        if (row.size() == 0) {
-            return sql.append(" DEFAULT VALUES").toString();
-        }
-        sql.append(" (").append(cols).append(')');
+        b.sql(")");
         if (overridingSystemValue) {
-            sql.append(" OVERRIDING SYSTEM VALUE");
+            b.sql(" OVERRIDING SYSTEM VALUE");
         }
-        return sql.append(" VALUES (").append(vals).append(')').toString();
+        b.sql(" VALUES (");
+        for (int i = 0; i < row.size(); i++) {
+            b.sql(i > 0 ? ", " : "").value(row.get(i), r, i);
+        }
+        return b.sql(")").build();
     }
 
     /**
@@ -74,41 +127,36 @@ final class ChangeSql {
      * do the key columns when the key did not change and the columns in {@code neverSet} (identity columns
      * GENERATED ALWAYS, which UPDATE may not set). Null when nothing is left to set (the row is only checked).
      */
-    static String update(Relation r, Update update, Set<String> neverSet) {
+    static Change update(Relation r, Update update, Set<String> neverSet) {
         TupleData row = update.newTuple();
         checkWidth(r, row, "UPDATE");
         boolean keyFromOld = update.oldTuple() != null;
-        StringBuilder set = new StringBuilder();
+        TupleData keyRow = keyFromOld ? update.oldTuple() : row;
+        if (keyFromOld) {
+            checkWidth(r, keyRow, "UPDATE (old row)");
+        }
+        Builder b = new Builder().sql("UPDATE ").sql(qualifiedName(r)).sql(" SET ");
+        boolean any = false;
         for (int i = 0; i < row.size(); i++) {
             TupleData.Value v = row.get(i);
             Column c = r.columns().get(i);
             if (v.kind() == TupleData.Kind.UNCHANGED_TOAST || neverSet.contains(c.name()) || (c.key() && !keyFromOld)) {
                 continue;
             }
-            if (set.length() > 0) {
-                set.append(", ");
-            }
-            set.append(quoteIdent(c.name())).append(" = ");
-            appendValue(set, v, r, i);
+            b.sql(any ? ", " : "").sql(quoteIdent(c.name())).sql(" = ").value(v, r, i);
+            any = true;
         }
-        TupleData keyRow = keyFromOld ? update.oldTuple() : row;
-        if (keyFromOld) {
-            checkWidth(r, keyRow, "UPDATE (old row)");
-        }
-        StringBuilder sql = new StringBuilder("UPDATE ").append(qualifiedName(r)).append(" SET ");
-        if (set.length() == 0) {
+        if (!any) {
             // nothing to change here (only unchanged or key values): still lock and count the row
-            Column first = r.columns().get(firstKey(r));
-            sql.append(quoteIdent(first.name())).append(" = ").append(quoteIdent(first.name()));
-        } else {
-            sql.append(set);
+            String first = quoteIdent(r.columns().get(firstKey(r)).name());
+            b.sql(first).sql(" = ").sql(first);
         }
-        return where(sql, r, keyRow, "UPDATE").toString();
+        return where(b, r, keyRow, "UPDATE").build();
     }
 
-    static String delete(Relation r, Delete delete) {
+    static Change delete(Relation r, Delete delete) {
         checkWidth(r, delete.oldTuple(), "DELETE");
-        return where(new StringBuilder("DELETE FROM ").append(qualifiedName(r)), r, delete.oldTuple(), "DELETE").toString();
+        return where(new Builder().sql("DELETE FROM ").sql(qualifiedName(r)), r, delete.oldTuple(), "DELETE").build();
     }
 
     static String truncate(List<Relation> relations, boolean cascade, boolean restartIdentity) {
@@ -125,9 +173,9 @@ final class ChangeSql {
         return sql.toString();
     }
 
-    private static StringBuilder where(StringBuilder sql, Relation r, TupleData keyRow, String what) {
+    private static Builder where(Builder b, Relation r, TupleData keyRow, String what) {
         firstKey(r);
-        sql.append(" WHERE ");
+        b.sql(" WHERE ");
         boolean first = true;
         for (int i = 0; i < r.columns().size(); i++) {
             Column c = r.columns().get(i);
@@ -139,19 +187,15 @@ final class ChangeSql {
                 throw new ApplyException("XX000", what + " of " + r.namespace() + "." + r.name() + ": key column "
                         + c.name() + " was not sent (unchanged TOAST); cannot find the row");
             }
-            if (!first) {
-                sql.append(" AND ");
-            }
+            b.sql(first ? "" : " AND ").sql(quoteIdent(c.name()));
             first = false;
-            sql.append(quoteIdent(c.name()));
             if (v.kind() == TupleData.Kind.NULL) {
-                sql.append(" IS NULL");
+                b.sql(" IS NULL");
             } else {
-                sql.append(" = ");
-                appendValue(sql, v, r, i);
+                b.sql(" = ").value(v, r, i);
             }
         }
-        return sql;
+        return b;
     }
 
     private static int firstKey(Relation r) {
@@ -162,16 +206,6 @@ final class ChangeSql {
         }
         throw new ApplyException("55000", "table " + r.namespace() + "." + r.name()
                 + " has no replica identity (no primary key): its rows cannot be found on peers");
-    }
-
-    private static void appendValue(StringBuilder sql, TupleData.Value v, Relation r, int i) {
-        switch (v.kind()) {
-            case NULL -> sql.append("NULL");
-            case TEXT -> sql.append(quoteLiteral(v.text()));
-            case BINARY -> throw new ApplyException("XX000", "binary value for " + r.name() + "." + r.columns().get(i).name()
-                    + ": pgmm decodes in text format only");
-            case UNCHANGED_TOAST -> throw new IllegalStateException("unchanged TOAST value has no SQL");
-        }
     }
 
     private static void checkWidth(Relation r, TupleData row, String what) {

@@ -142,9 +142,25 @@ public final class RemoteTransaction {
      * if still open, becomes No (40001).
      */
     public CompletableFuture<Void> abort() {
+        return abort(false);
+    }
+
+    /**
+     * Aborts the transaction as {@link #abort()} does, but only while it is queued or being applied: a prepared
+     * one may have voted yes, and only its origin may then decide it. True when it was aborted.
+     */
+    public boolean cancelUnprepared() {
+        return abort(true) != null;
+    }
+
+    /** The abort; null, doing nothing, when {@code onlyUnprepared} and the transaction is past applying. */
+    private CompletableFuture<Void> abort(boolean onlyUnprepared) {
         boolean wasPrepared;
         lock.lock();
         try {
+            if (onlyUnprepared && state != State.QUEUED && state != State.APPLYING) {
+                return null;
+            }
             wasPrepared = state == State.PREPARED;
             if (!state.finished()) {
                 abortRequested = true;

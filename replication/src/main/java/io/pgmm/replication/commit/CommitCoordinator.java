@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *  all yes: commitTs = max(ts); log PreCommit (fsync)
  *                        ── PreCommit ────────────────────► log PreCommit (fsync)
  *                        ◄──────────────────── PreCommitAck
- *  majority: COMMIT PREPARED here, client hears COMMIT
+ *  all acks: COMMIT PREPARED here, client hears COMMIT
  *                        ── Decision ─────────────────────► COMMIT PREPARED
  *  a No, a timeout or an unreachable peer before PreCommit: ROLLBACK PREPARED everywhere.
  * </pre>
@@ -76,11 +76,17 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pgmm-commit-timers"));
   private final Map<Gid, OriginTransaction> origin = new ConcurrentHashMap<>();
   private final Map<Gid, PeerTransaction> applied = new ConcurrentHashMap<>();
-  /** Distributed transactions prepared here and not yet decided here, for global reads. */
+  /**
+   * Distributed transactions precommitted here and not yet committed or rolled back here, for
+   * global reads. Not every prepared one: a transaction still collecting votes cannot have been
+   * acknowledged to anyone, and one stuck behind a conflict must not hold up every new
+   * transaction on the node (measured: that convoy dominated TPC-B latency).
+   */
   private final Map<Gid, CompletableFuture<Void>> undecided = new ConcurrentHashMap<>();
   private final Map<Integer, PeerFeeder> feeders = new HashMap<>();
   /** Peers' transactions decided to roll back (kept for the life of the process; small records). */
   private final Set<Gid> tombstones = ConcurrentHashMap.newKeySet();
+  private final StageTimings timings = new StageTimings();
 
   public CommitCoordinator(int selfNode, long incarnation, HybridLogicalClock clock, DecisionLog decisionLog,
       LocalApply apply, Duration prepareTimeout, Map<Integer, String> peerNames) {
@@ -120,6 +126,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   public CompletableFuture<CommitOutcome> commit(Gid gid) {
     OriginTransaction tx = originOf(gid);
     tx.claimed = true;
+    timings.record(StageTimings.Stage.CLAIM, tx.preparedNanos);
     OriginState state = tx.state;
     if (state == OriginState.ABORTING || state == OriginState.ABORTED) {
       // Aborted (wounded, a No vote) before its session saw PREPARE TRANSACTION return: the
@@ -150,7 +157,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   }
 
   @Override
-  public CompletableFuture<Void> awaitPreparedBefore() {
+  public CompletableFuture<Void> awaitPrecommitted() {
     if (undecided.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
@@ -171,7 +178,6 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
 
   private OriginTransaction originOf(Gid gid) {
     return origin.computeIfAbsent(gid, g -> {
-      undecided.put(g, new CompletableFuture<>());
       OriginTransaction tx = new OriginTransaction(g);
       // Whichever comes first, the session or capture, starts the clock: a transaction nobody
       // drives to a decision (its session vanished) is rolled back rather than block global reads.
@@ -188,17 +194,20 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     if (gid == null) {
       return;
     }
+    if (gid.incarnation() != incarnation) {
+      // The slot sends again what an earlier run of this sidecar had not confirmed. Decided ones
+      // are done; one still prepared is in doubt and only resolution with the peers may decide it
+      // (rolling it back here could undo a commit the peers hold): never ship it as new.
+      log.debug("{} is from an earlier run of node {}; not replicated again", gid, selfNode);
+      return;
+    }
     OriginTransaction tx = originOf(gid);
     synchronized (tx) {
+      tx.beginPrepareNanos = System.nanoTime();
       tx.prepareTs = clock.now();
       tx.chunk.reset();
       tx.chunksSent = 0;
-    }
-    for (int peer : peers) {
-      if (!send(peer, new PeerMessage.PrepareBegin(gid, GENERATION, tx.prepareTs))) {
-        abort(tx, "57P03", "pgmm could not reach node " + peer + " (" + peerNames.get(peer) + ") to replicate the transaction");
-        return;
-      }
+      tx.beginSent = false; // sent with the first full chunk, or never: a small transaction goes as one Prepare
     }
   }
 
@@ -228,11 +237,13 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     PeerMessage.ChangeChunk chunk = new PeerMessage.ChangeChunk(tx.gid, tx.chunksSent++, data);
     tx.lastProgressNanos = System.nanoTime();
     for (int peer : peers) {
-      if (!transport.awaitWritable(peer, WRITABLE_WAIT_MILLIS) || !send(peer, chunk)) {
+      if (!tx.beginSent && !send(peer, new PeerMessage.PrepareBegin(tx.gid, GENERATION, tx.prepareTs))
+          || !transport.awaitWritable(peer, WRITABLE_WAIT_MILLIS) || !send(peer, chunk)) {
         abort(tx, "57P03", "pgmm lost node " + peer + " (" + peerNames.get(peer) + ") while replicating the transaction");
         return;
       }
     }
+    tx.beginSent = true;
   }
 
   @Override
@@ -241,7 +252,10 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     if (tx == null || tx.state != OriginState.PREPARED) {
       return;
     }
-    if (tx.chunk.size() > 0) {
+    PeerMessage.Prepare whole = null;
+    if (!tx.beginSent) {
+      whole = new PeerMessage.Prepare(tx.gid, GENERATION, tx.prepareTs, tx.chunk.toByteArray());
+    } else if (tx.chunk.size() > 0) {
       shipChunk(tx);
     }
     synchronized (tx) {
@@ -250,9 +264,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
       tx.state = tx.state.moveTo(OriginState.VOTING);
       tx.lastProgressNanos = System.nanoTime();
+      tx.preparedNanos = tx.lastProgressNanos;
     }
+    timings.record(StageTimings.Stage.SHIP, tx.beginPrepareNanos);
     for (int peer : peers) {
-      if (!send(peer, new PeerMessage.PrepareEnd(tx.gid, tx.chunksSent))) {
+      if (!send(peer, whole != null ? whole : new PeerMessage.PrepareEnd(tx.gid, tx.chunksSent))) {
         abort(tx, "57P03", "pgmm lost node " + peer + " (" + peerNames.get(peer) + ") while replicating the transaction");
         return;
       }
@@ -308,9 +324,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
       tx.commitTs = commitTs;
       tx.state = tx.state.moveTo(OriginState.PRECOMMITTING);
+      tx.precommitNanos = System.nanoTime();
     }
+    undecided.putIfAbsent(tx.gid, new CompletableFuture<>());
     clock.observe(commitTs);
-    // The origin's own record and the peers' are written at the same time: the majority counts
+    // The origin's own record and the peers' are written at the same time: the quorum counts
     // the origin only once its record is durable, so nothing is lost by not waiting for it first,
     // and one fsync leaves the critical path.
     for (int peer : peers) {
@@ -328,21 +346,29 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     });
   }
 
-  private int majority() {
-    return (peers.size() + 1) / 2 + 1;
+  /**
+   * PreCommit acknowledgements needed before COMMIT PREPARED: every node, not only a majority.
+   * A majority suffices for the decision to survive failures (DESIGN step 6), but global reads
+   * rest on every node holding it before the client hears COMMIT (see {@link #undecided}); every
+   * node has voted already, so waiting for all costs only the slower of parallel fsyncs.
+   */
+  private int precommitQuorum() {
+    return peers.size() + 1;
   }
 
   private void maybeCommit(OriginTransaction tx) {
     synchronized (tx) {
-      if (tx.state != OriginState.PRECOMMITTING || tx.precommitAcks.size() < majority()) {
+      if (tx.state != OriginState.PRECOMMITTING || tx.precommitAcks.size() < precommitQuorum()) {
         return;
       }
       tx.state = tx.state.moveTo(OriginState.COMMITTING);
     }
+    timings.record(StageTimings.Stage.PRECOMMIT, tx.precommitNanos);
+    tx.commitNanos = System.nanoTime();
     commitLocally(tx, 1);
   }
 
-  /** COMMIT PREPARED here, retried: once a majority holds the PreCommit, the only way is forward. */
+  /** COMMIT PREPARED here, retried: once the nodes hold the PreCommit, the only way is forward. */
   private void commitLocally(OriginTransaction tx, int attempt) {
     apply.decide(tx.gid, true).whenComplete((v, e) -> {
       if (e != null) {
@@ -360,6 +386,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       synchronized (tx) {
         tx.state = tx.state.moveTo(OriginState.COMMITTED);
       }
+      timings.record(StageTimings.Stage.COMMIT, tx.commitNanos);
+      timings.record(StageTimings.Stage.TOTAL, tx.beginPrepareNanos);
       decided(tx.gid);
       decisionLog.append(new DecisionRecord.Committed(tx.gid));
       tx.outcome.complete(new CommitOutcome.Committed(tx.commitTs));
@@ -453,7 +481,12 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     }
     if (holder.originNode() == selfNode) {
       wound(holder, "an older transaction (" + waiting + ") changed the same rows");
-    } else {
+      return;
+    }
+    // Being replayed here and not prepared yet: its No vote ends it at once everywhere. Prepared
+    // here, it may have voted yes: only its origin may abort it.
+    PeerTransaction replaying = applied.get(holder);
+    if (replaying == null || !replaying.replay.cancelUnprepared()) {
       send(holder.originNode(), new PeerMessage.Wound(holder));
     }
   }
@@ -493,6 +526,9 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
         synchronized (tx) {
           tx.yesVotes.put(v.voterNode(), v.voterTs());
           tx.lastProgressNanos = System.nanoTime();
+          if (tx.yesVotes.size() == peers.size()) {
+            timings.record(StageTimings.Stage.VOTES, tx.preparedNanos);
+          }
         }
         maybePrecommit(tx);
       } else {
@@ -566,51 +602,66 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     }
 
     private void handle(PeerMessage m) throws InterruptedException {
-      if (m instanceof PeerMessage.PrepareBegin b) {
-        clock.observe(b.prepareTs());
-        if (tombstones.contains(b.gid())) {
-          return;
-        }
-        PeerTransaction tx = new PeerTransaction(apply.begin(b.gid()), b.prepareTs());
-        applied.put(b.gid(), tx);
+      if (m instanceof PeerMessage.Prepare p) {
+        begin(p.gid(), p.prepareTs());
+        chunk(p.gid(), p.data());
+        end(p.gid());
+      } else if (m instanceof PeerMessage.PrepareBegin b) {
+        begin(b.gid(), b.prepareTs());
       } else if (m instanceof PeerMessage.ChangeChunk c) {
-        PeerTransaction tx = applied.get(c.gid());
-        if (tx != null) {
-          ByteBuffer data = ByteBuffer.wrap(c.data());
-          while (data.remaining() >= 4) {
-            int length = data.getInt();
-            if (length < 0 || length > data.remaining()) {
-              throw new IllegalStateException("malformed change chunk " + c.seq() + " of " + c.gid());
-            }
-            byte[] raw = new byte[length];
-            data.get(raw);
-            tx.replay.append(raw);
-          }
-        }
+        chunk(c.gid(), c.data());
       } else if (m instanceof PeerMessage.PrepareEnd e) {
-        PeerTransaction tx = applied.get(e.gid());
-        if (tx != null && tombstones.contains(e.gid())) {
-          applied.remove(e.gid());
-          tx.replay.abort();
-        } else if (tx != null) {
-          tx.prepared = tx.replay.prepare().thenApply(vote -> {
-            if (vote.yes()) {
-              // Prepared here: from now on a reader here must wait for its decision (global
-              // reads), before any client elsewhere can hear COMMIT. Not earlier: an apply
-              // waiting for a lock must not hold up every new transaction on this node.
-              undecided.putIfAbsent(e.gid(), new CompletableFuture<>());
-            }
-            send(peer, new PeerMessage.Vote(e.gid(), selfNode, vote.yes(), clock.now(),
-                vote.yes() ? null : vote.sqlState(), vote.yes() ? null : vote.message()));
-            return vote;
-          });
+        end(e.gid());
+      }
+    }
+
+    private void begin(Gid gid, long prepareTs) throws InterruptedException {
+      clock.observe(prepareTs);
+      if (!tombstones.contains(gid)) {
+        applied.put(gid, new PeerTransaction(apply.begin(gid), prepareTs));
+      }
+    }
+
+    private void chunk(Gid gid, byte[] chunk) throws InterruptedException {
+      PeerTransaction tx = applied.get(gid);
+      if (tx == null) {
+        return;
+      }
+      ByteBuffer data = ByteBuffer.wrap(chunk);
+      while (data.remaining() >= 4) {
+        int length = data.getInt();
+        if (length < 0 || length > data.remaining()) {
+          throw new IllegalStateException("malformed change chunk of " + gid);
         }
+        byte[] raw = new byte[length];
+        data.get(raw);
+        tx.replay.append(raw);
+      }
+    }
+
+    private void end(Gid gid) {
+      PeerTransaction tx = applied.get(gid);
+      if (tx != null && tombstones.contains(gid)) {
+        applied.remove(gid);
+        tx.replay.abort();
+      } else if (tx != null) {
+        tx.prepared = tx.replay.prepare().thenApply(vote -> {
+          timings.record(StageTimings.Stage.APPLY, tx.startNanos);
+          send(peer, new PeerMessage.Vote(gid, selfNode, vote.yes(), clock.now(),
+              vote.yes() ? null : vote.sqlState(), vote.yes() ? null : vote.message()));
+          return vote;
+        });
       }
     }
   }
 
   private void onPreCommit(int peer, PeerMessage.PreCommit p) {
     clock.observe(p.commitTs());
+    // Before the acknowledgement: from the moment its client can hear COMMIT, a transaction that
+    // begins here waits for it to be committed here.
+    if (!tombstones.contains(p.gid())) {
+      undecided.putIfAbsent(p.gid(), new CompletableFuture<>());
+    }
     decisionLog.append(new DecisionRecord.PreCommit(p.gid(), p.generation(), p.ballot(), p.commitTs()))
         .whenComplete((v, e) -> send(peer, new PeerMessage.PreCommitAck(p.gid(), selfNode, e == null)));
   }
@@ -630,10 +681,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       if (e != null) {
         log.error("decision {} on {} failed here: {}", d.commit() ? "COMMIT" : "ROLLBACK", d.gid(), e.toString());
       }
+      // No Committed record here: pgmm.applied_xacts, committed in the same transaction, says so.
       decided(d.gid());
-      if (d.commit()) {
-        decisionLog.append(new DecisionRecord.Committed(d.gid()));
-      }
       send(peer, new PeerMessage.DecisionAck(d.gid(), selfNode));
     });
   }
@@ -642,6 +691,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private static final class PeerTransaction {
     final LocalApply.Replay replay;
     final long prepareTs;
+    final long startNanos = System.nanoTime();
     volatile CompletableFuture<LocalApply.VoteResult> prepared;
 
     PeerTransaction(LocalApply.Replay replay, long prepareTs) {
@@ -662,12 +712,23 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     volatile boolean claimed;
     volatile long prepareTs;
     volatile long lastProgressNanos = System.nanoTime();
+    // when stages began, for the timings
+    volatile long beginPrepareNanos;
+    volatile long preparedNanos;
+    volatile long precommitNanos;
+    volatile long commitNanos;
     long commitTs;
     int chunksSent;
+    boolean beginSent;
 
     OriginTransaction(Gid gid) {
       this.gid = gid;
     }
+  }
+
+  /** Where commits spent their time since the last call (see {@link StageTimings#drain}), or null. */
+  public String drainTimings() {
+    return timings.drain();
   }
 
   @Override

@@ -6,40 +6,55 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Decides conflicts between distributed transactions by age (DESIGN, "Conflicts and distributed
- * deadlocks"): every {@code deadlock_check} it looks for apply workers that wait for a row held
- * by a prepared distributed transaction. If the waiting transaction T is older than the holder H
- * (smaller prepareTs, then smaller origin node), H is wounded: aborted here if this node is its
- * origin and it is not yet precommitted, otherwise through a Wound to its origin. A younger T
- * keeps waiting until its apply's lock timeout votes No. Waits only ever go from older to
- * younger, so there is no cycle, and two nodes hammering one row do not both abort.
+ * deadlocks"): every {@code deadlock_check}, while some apply worker has been waiting in
+ * PostgreSQL for at least that long, it reads the lock waits and follows each waiting apply T to
+ * the distributed transactions it waits for. If T is older than such a holder H (smaller
+ * prepareTs, then smaller origin node), H is wounded: aborted here if this node is its origin and
+ * it is not yet precommitted, its replay cancelled if it is being applied here, otherwise through
+ * a Wound to its origin. A younger T keeps waiting until its apply's lock timeout votes No. Waits
+ * only ever go from older to younger, so there is no cycle, and two nodes hammering one row do
+ * not both abort.
  *
- * <p>A holder that is a prepared transaction shows {@code pg_blocking_pids = {0}} (verified), so
- * the holder is found through its transaction id in {@code pg_locks} and {@code
+ * <p>T may wait for H directly (a row of H's), or behind another waiter in the row's queue (a
+ * tuple lock): the holders are followed through {@code pg_blocking_pids} to every transaction in
+ * the chain. A prepared holder shows {@code pg_blocking_pids = {0}} (verified), so a waiter's
+ * prepared holder is found through its transaction id in {@code pg_locks} and {@code
  * pg_prepared_xacts} instead.
  */
 public final class DeadlockResolver implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DeadlockResolver.class);
+  /** Every backend waiting for a lock: whom it waits for, and the pgmm gid if that is a prepared transaction. */
   private static final String WAITS_SQL =
-      "SELECT w.pid, px.gid FROM pg_catalog.pg_locks w"
-          + " JOIN pg_catalog.pg_prepared_xacts px ON px.transaction = w.transactionid"
-          + " WHERE NOT w.granted AND w.locktype = 'transactionid' AND px.gid LIKE 'pgmm:%'";
+      "SELECT a.pid, pg_catalog.pg_blocking_pids(a.pid),"
+          + " (SELECT px.gid FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_prepared_xacts px"
+          + "   ON px.transaction = l.transactionid"
+          + "   WHERE l.pid = a.pid AND NOT l.granted AND l.locktype = 'transactionid' AND px.gid LIKE 'pgmm:%')"
+          + " FROM pg_catalog.pg_stat_activity a WHERE a.wait_event_type = 'Lock'";
 
   private final String jdbcUrl;
   private final Properties props;
   private final Supplier<Map<Integer, String>> applyingByPid;
+  private final LongPredicate waitingLongerThan;
   private final CommitCoordinator coordinator;
+  private final long checkNanos;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "pgmm-deadlock-check");
     t.setDaemon(true);
@@ -47,16 +62,26 @@ public final class DeadlockResolver implements AutoCloseable {
   });
   private Connection connection;
 
+  /**
+   * @param applyingByPid      the gid each apply worker's backend is replaying, by backend pid
+   * @param waitingLongerThan  whether some apply has been running a statement for at least the
+   *                           given nanoseconds (no lock table read otherwise)
+   */
   public DeadlockResolver(String jdbcUrl, Properties props, Supplier<Map<Integer, String>> applyingByPid,
-      CommitCoordinator coordinator, long checkMillis) {
+      LongPredicate waitingLongerThan, CommitCoordinator coordinator, long checkMillis) {
     this.jdbcUrl = jdbcUrl;
     this.props = props;
     this.applyingByPid = applyingByPid;
+    this.waitingLongerThan = waitingLongerThan;
     this.coordinator = coordinator;
+    this.checkNanos = TimeUnit.MILLISECONDS.toNanos(checkMillis);
     timer.scheduleWithFixedDelay(this::check, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
   }
 
   private void check() {
+    if (!waitingLongerThan.test(checkNanos)) {
+      return;
+    }
     Map<Integer, String> applying = applyingByPid.get();
     if (applying.isEmpty()) {
       return;
@@ -68,13 +93,20 @@ public final class DeadlockResolver implements AutoCloseable {
         p.setProperty("ApplicationName", "pgmm-deadlock-check");
         connection = DriverManager.getConnection(jdbcUrl, p);
       }
+      Map<Integer, Wait> waits = new HashMap<>();
       try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(WAITS_SQL)) {
         while (rs.next()) {
-          String waiter = applying.get(rs.getInt(1));
-          Gid holder = Gid.parseOrNull(rs.getString(2));
-          Gid waiting = waiter == null ? null : Gid.parseOrNull(waiter);
-          if (waiting != null && holder != null) {
-            coordinator.resolveConflict(waiting, holder);
+          Integer[] blockers = (Integer[]) rs.getArray(2).getArray();
+          waits.put(rs.getInt(1), new Wait(blockers, Gid.parseOrNull(rs.getString(3))));
+        }
+      }
+      for (Map.Entry<Integer, Wait> w : waits.entrySet()) {
+        Gid waiting = Gid.parseOrNull(applying.get(w.getKey()));
+        if (waiting != null) {
+          for (Gid holder : holders(w.getKey(), waits, applying)) {
+            if (!holder.equals(waiting)) {
+              coordinator.resolveConflict(waiting, holder);
+            }
           }
         }
       }
@@ -92,6 +124,41 @@ public final class DeadlockResolver implements AutoCloseable {
       log.warn("deadlock check failed", e);
     }
   }
+
+  /** The distributed transactions that {@code pid} waits for, directly or through the waiters ahead of it. */
+  private static Set<Gid> holders(int pid, Map<Integer, Wait> waits, Map<Integer, String> applying) {
+    Set<Gid> found = new HashSet<>();
+    Set<Integer> seen = new HashSet<>();
+    ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(pid));
+    while (!todo.isEmpty()) {
+      int p = todo.poll();
+      if (!seen.add(p)) {
+        continue;
+      }
+      if (p != pid) {
+        Gid applied = Gid.parseOrNull(applying.get(p));
+        if (applied != null) {
+          found.add(applied);
+        }
+      }
+      Wait w = waits.get(p);
+      if (w == null) {
+        continue;
+      }
+      if (w.prepared != null) {
+        found.add(w.prepared);
+      }
+      for (Integer b : w.blockers) {
+        if (b != null && b != 0) {
+          todo.add(b);
+        }
+      }
+    }
+    return found;
+  }
+
+  /** One backend's lock wait: the backends it waits for, and the prepared pgmm transaction it waits for, if any. */
+  private record Wait(Integer[] blockers, Gid prepared) {}
 
   @Override
   public void close() {

@@ -21,11 +21,12 @@ public interface DistributedCommit {
   CompletableFuture<CommitOutcome> commit(Gid gid);
 
   /**
-   * Completes when every distributed transaction that this node had prepared before the call is
-   * decided and, if committed, committed here (global read consistency). Completes at once when
-   * none is in flight.
+   * Completes when every distributed transaction that this node held as precommitted before the
+   * call is decided and, if committed, committed here (global read consistency): a client hears
+   * COMMIT only once every node holds the PreCommit, so a transaction that begins afterwards
+   * anywhere waits for it. Completes at once when none is in flight.
    */
-  CompletableFuture<Void> awaitPreparedBefore();
+  CompletableFuture<Void> awaitPrecommitted();
 
   /** Whether writes can be accepted now; a message naming the unreachable peers otherwise. */
   String unavailableReason();

@@ -22,6 +22,12 @@ public interface LocalApply {
 
     /** Drops the replay; nothing stays prepared. */
     void abort();
+
+    /**
+     * Drops the replay if it has not been prepared here yet (its vote is then No); false when it
+     * is prepared already: this node may have voted yes, and only its origin may abort it now.
+     */
+    boolean cancelUnprepared();
   }
 
   /** A node's vote on a transaction: yes, or no with the SQLSTATE and message the client will see. */

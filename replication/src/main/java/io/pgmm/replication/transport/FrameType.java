@@ -16,11 +16,12 @@ enum FrameType {
   PRE_COMMIT_ACK(0x15, false, PeerCodec.GID_BYTES + 5, PeerCodec.GID_BYTES + 5),
   DECISION(0x16, false, PeerCodec.GID_BYTES + 1, PeerCodec.GID_BYTES + 1),
   DECISION_ACK(0x17, false, PeerCodec.GID_BYTES + 4, PeerCodec.GID_BYTES + 4),
-  WOUND(0x18, false, PeerCodec.GID_BYTES, PeerCodec.GID_BYTES);
+  WOUND(0x18, false, PeerCodec.GID_BYTES, PeerCodec.GID_BYTES),
+  PREPARE(0x19, false, PeerCodec.GID_BYTES + 20, PeerCodec.GID_BYTES + 20 + PeerMessage.MAX_CHUNK_DATA_BYTES);
 
   static final int HEADER_BYTES = 5;
   /** The largest body of any frame type. */
-  static final int MAX_BODY_BYTES = CHANGE_CHUNK.maxBodyBytes;
+  static final int MAX_BODY_BYTES = PREPARE.maxBodyBytes;
 
   private static final FrameType[] BY_CODE = new FrameType[256];
 

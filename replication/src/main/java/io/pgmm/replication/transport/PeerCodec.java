@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
  *   bytes     = length:int32 bytes
  *   Hello     = version:int16 nodeId:int32 nonce:32 bytes
  *   Auth      = hmac:32 bytes
+ *   Prepare      = Gid generation:int64 prepareTs:int64 data:bytes
  *   PrepareBegin = Gid generation:int64 prepareTs:int64
  *   ChangeChunk  = Gid seq:int32 data:bytes
  *   PrepareEnd   = Gid chunkCount:int32
@@ -41,7 +42,9 @@ final class PeerCodec {
   private PeerCodec() {}
 
   static FrameType typeOf(Object message) {
-    if (message instanceof PeerMessage.PrepareBegin) {
+    if (message instanceof PeerMessage.Prepare) {
+      return FrameType.PREPARE;
+    } else if (message instanceof PeerMessage.PrepareBegin) {
       return FrameType.PREPARE_BEGIN;
     } else if (message instanceof PeerMessage.ChangeChunk) {
       return FrameType.CHANGE_CHUNK;
@@ -72,6 +75,9 @@ final class PeerCodec {
     if (message instanceof PeerMessage.ChangeChunk c) {
       return FrameType.HEADER_BYTES + GID_BYTES + 8 + c.data().length;
     }
+    if (message instanceof PeerMessage.Prepare p) {
+      return FrameType.HEADER_BYTES + GID_BYTES + 20 + p.data().length;
+    }
     return FrameType.HEADER_BYTES + typeOf(message).maxBodyBytes;
   }
 
@@ -96,7 +102,9 @@ final class PeerCodec {
       out.writeBytes(a.mac());
     } else if (message instanceof PeerMessage m) {
       writeGid(m.gid(), out);
-      if (m instanceof PeerMessage.PrepareBegin p) {
+      if (m instanceof PeerMessage.Prepare p) {
+        out.writeLong(p.generation()).writeLong(p.prepareTs()).writeInt(p.data().length).writeBytes(p.data());
+      } else if (m instanceof PeerMessage.PrepareBegin p) {
         out.writeLong(p.generation()).writeLong(p.prepareTs());
       } else if (m instanceof PeerMessage.ChangeChunk c) {
         out.writeInt(c.seq()).writeInt(c.data().length).writeBytes(c.data());
@@ -143,6 +151,16 @@ final class PeerCodec {
           yield new PeerMessage.ChangeChunk(gid, seq, bytes(body, length));
         }
         case PREPARE_END -> new PeerMessage.PrepareEnd(readGid(body), body.readInt());
+        case PREPARE -> {
+          Gid gid = readGid(body);
+          long generation = body.readLong();
+          long prepareTs = body.readLong();
+          int length = body.readInt();
+          if (length < 0 || length > PeerMessage.MAX_CHUNK_DATA_BYTES || length != body.readableBytes()) {
+            throw new MalformedFrameException("prepare data length " + length + " does not match its frame");
+          }
+          yield new PeerMessage.Prepare(gid, generation, prepareTs, bytes(body, length));
+        }
         case VOTE -> new PeerMessage.Vote(readGid(body), body.readInt(), readBoolean(body), body.readLong(),
             readString(body, MAX_SQLSTATE_BYTES), readString(body, MAX_VOTE_MESSAGE_BYTES));
         case PRE_COMMIT -> new PeerMessage.PreCommit(readGid(body), body.readLong(), body.readLong(), body.readLong());

@@ -11,6 +11,7 @@ import java.util.Objects;
  *
  * <pre>
  *  origin O                               peer P
+ *    Prepare{gid, generation, prepareTs, data} ──►   a transaction that fits one chunk, or:
  *    PrepareBegin{gid, generation, prepareTs} ──►
  *    ChangeChunk{gid, seq 0..n-1, data}  ──►   (streamed; see PeerTransport#awaitWritable)
  *    PrepareEnd{gid, chunkCount n}       ──►
@@ -36,6 +37,39 @@ public sealed interface PeerMessage {
       Objects.requireNonNull(gid, "gid");
       requireNonNegative(generation, "generation");
       requireNonNegative(prepareTs, "prepareTs");
+    }
+  }
+
+  /**
+   * A whole transaction whose changes fit one chunk: {@link PrepareBegin}, one {@link ChangeChunk} and
+   * {@link PrepareEnd} in one message (most transactions are small; three messages cost three times the work).
+   */
+  record Prepare(Gid gid, long generation, long prepareTs, byte[] data) implements PeerMessage {
+    public Prepare {
+      Objects.requireNonNull(gid, "gid");
+      Objects.requireNonNull(data, "data");
+      requireNonNegative(generation, "generation");
+      requireNonNegative(prepareTs, "prepareTs");
+      if (data.length > MAX_CHUNK_DATA_BYTES) {
+        throw new IllegalArgumentException("prepare of " + data.length + " bytes exceeds " + MAX_CHUNK_DATA_BYTES);
+      }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Prepare p && gid.equals(p.gid) && generation == p.generation && prepareTs == p.prepareTs
+          && Arrays.equals(data, p.data);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(gid, generation, prepareTs, Arrays.hashCode(data));
+    }
+
+    @Override
+    public String toString() {
+      return "Prepare[gid=" + gid + ", generation=" + generation + ", prepareTs=" + prepareTs + ", dataBytes="
+          + data.length + "]";
     }
   }
 

@@ -27,37 +27,42 @@ class ChangeSqlTest {
 
     @Test
     void insertQuotesIdentifiersAndLiteralsAndOverridesIdentity() {
-        String sql = ChangeSql.insert(T, new Insert(0, 1, row(Value.text("1"), Value.text("it's \\n"), Value.NULL)), true);
+        ChangeSql.Change change = ChangeSql.insert(T, new Insert(0, 1, row(Value.text("1"), Value.text("it's \\n"), Value.NULL)), true);
+        String sql = change.literal();
         assertThat(sql).isEqualTo("INSERT INTO \"my schema\".\"Tab\"\"le\" (\"id\", \"v\", \"big\") OVERRIDING SYSTEM VALUE"
                 + " VALUES ('1', 'it''s \\n', NULL)");
+        assertThat(change.template()).isEqualTo("INSERT INTO \"my schema\".\"Tab\"\"le\" (\"id\", \"v\", \"big\")"
+                + " OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3)");
+        assertThat(change.execute("p1")).isEqualTo("EXECUTE p1('1', 'it''s \\n', NULL)");
     }
 
     @Test
     void updateLeavesUnchangedToastAndTheUnchangedKeyOutOfSet() {
         String sql = ChangeSql.update(T, new Update(0, 1, (char) 0, null,
-                row(Value.text("1"), Value.text("x"), Value.UNCHANGED_TOAST)), Set.of());
+                row(Value.text("1"), Value.text("x"), Value.UNCHANGED_TOAST)), Set.of()).literal();
         assertThat(sql).isEqualTo("UPDATE \"my schema\".\"Tab\"\"le\" SET \"v\" = 'x' WHERE \"id\" = '1'");
     }
 
     @Test
     void updateOfTheKeyFindsTheRowByTheOldKey() {
         String sql = ChangeSql.update(T, new Update(0, 1, 'K', row(Value.text("1"), Value.NULL, Value.NULL),
-                row(Value.text("2"), Value.text("x"), Value.UNCHANGED_TOAST)), Set.of());
+                row(Value.text("2"), Value.text("x"), Value.UNCHANGED_TOAST)), Set.of()).literal();
         assertThat(sql).isEqualTo("UPDATE \"my schema\".\"Tab\"\"le\" SET \"id\" = '2', \"v\" = 'x' WHERE \"id\" = '1'");
     }
 
     @Test
     void updateNeverSetsIdentityAlwaysColumnsAndKeepsAValidStatementWhenNothingIsLeft() {
         String sql = ChangeSql.update(T, new Update(0, 1, (char) 0, null,
-                row(Value.text("1"), Value.text("x"), Value.UNCHANGED_TOAST)), Set.of("v"));
+                row(Value.text("1"), Value.text("x"), Value.UNCHANGED_TOAST)), Set.of("v")).literal();
         assertThat(sql).isEqualTo("UPDATE \"my schema\".\"Tab\"\"le\" SET \"id\" = \"id\" WHERE \"id\" = '1'");
     }
 
     @Test
     void deleteByKeyWithNullKeysAsIsNull() {
         Relation full = new Relation(0, 1, "s", "t", 'f', List.of(new Column(true, "a", 23, -1), new Column(true, "b", 25, -1)));
-        assertThat(ChangeSql.delete(full, new Delete(0, 1, 'O', row(Value.text("1"), Value.NULL))))
-                .isEqualTo("DELETE FROM \"s\".\"t\" WHERE \"a\" = '1' AND \"b\" IS NULL");
+        ChangeSql.Change delete = ChangeSql.delete(full, new Delete(0, 1, 'O', row(Value.text("1"), Value.NULL)));
+        assertThat(delete.template()).isEqualTo("DELETE FROM \"s\".\"t\" WHERE \"a\" = $1 AND \"b\" IS NULL");
+        assertThat(delete.literal()).isEqualTo("DELETE FROM \"s\".\"t\" WHERE \"a\" = '1' AND \"b\" IS NULL");
     }
 
     @Test

@@ -20,6 +20,8 @@ class PeerCodecTest {
     byte[] data = new byte[3000];
     new Random(1).nextBytes(data);
     return List.of(
+        new PeerMessage.Prepare(GID, 3, 123_456_789L, data),
+        new PeerMessage.Prepare(GID, 1, 0, new byte[0]),
         new PeerMessage.PrepareBegin(GID, 3, 123_456_789L),
         new PeerMessage.ChangeChunk(GID, 0, data),
         new PeerMessage.ChangeChunk(GID, 1, new byte[0]),

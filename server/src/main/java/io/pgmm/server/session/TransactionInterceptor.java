@@ -6,6 +6,7 @@ import io.pgmm.config.ReadConsistency;
 import io.pgmm.protocol.BackendEncoder;
 import io.pgmm.protocol.BackendMessage;
 import io.pgmm.protocol.CommandComplete;
+import io.pgmm.protocol.ErrorField;
 import io.pgmm.protocol.ErrorResponse;
 import io.pgmm.protocol.FrontendEncoder;
 import io.pgmm.protocol.MessageFramer;
@@ -16,6 +17,7 @@ import io.pgmm.protocol.TransactionStatus;
 import io.pgmm.replication.Gid;
 import io.pgmm.replication.commit.CommitOutcome;
 import io.pgmm.replication.commit.DistributedCommit;
+import io.pgmm.server.sql.CreateTableAs;
 import io.pgmm.server.sql.Statement;
 import io.pgmm.server.sql.StatementClassifier;
 import io.pgmm.server.sql.StatementKind;
@@ -62,7 +64,20 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
   }
 
   /**
-   * Whether this transaction may have changed a permanent table (temporary tables stay local). On
+   * What the open transaction may have changed, in one cheap round trip: {@code none} (no xid: it
+   * wrote nothing), {@code write} (an xid, and this backend has no temporary schema, so every
+   * table it can have written is permanent: replicate), or {@code temp} (the backend has
+   * temporary tables: {@link #CHANGED_TABLES_SQL} tells). The statistics view costs a plan of a
+   * large view and a scan of pg_class on every call (measured: the largest share of a client
+   * backend's CPU on a commit), so it is asked only when temporary tables make it necessary.
+   * A transaction with an xid that changed no permanent tuple (only SELECT FOR UPDATE, nextval,
+   * unlogged tables) is then committed through the cluster with nothing to replay: correct, if
+   * slower than a local commit.
+   */
+  private static final String WRITE_KIND_SQL = "SELECT CASE WHEN pg_catalog.pg_current_xact_id_if_assigned() IS NULL"
+      + " THEN 'none' WHEN pg_catalog.pg_my_temp_schema() = 0 THEN 'write' ELSE 'temp' END";
+  /**
+   * Whether this transaction changed a permanent table (temporary tables stay local). On
    * PostgreSQL 15 the "xact" statistics also hold counts of this backend's earlier transactions
    * not yet flushed (verified: a rolled-back insert still counts in the next transaction), so a
    * transaction without an xid, which wrote nothing, is ruled out first.
@@ -207,7 +222,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       return;
     }
     if (predicted == TransactionStatus.IDLE && readConsistency == ReadConsistency.GLOBAL) {
-      var wait = commit.awaitPreparedBefore();
+      var wait = commit.awaitPrecommitted();
       if (!wait.isDone()) {
         // Every commit acknowledged anywhere before this transaction began must be visible to it.
         // Bounded: a transaction left in doubt gets the client an error, never a hang.
@@ -513,38 +528,50 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
    * TRANSACTION here and the distributed commit. {@code done} runs on the event loop.
    */
   private void commitTransaction(Consumer<Done> done) {
-    inject(CHANGED_TABLES_SQL, check -> {
-      boolean changed = ddlInTransaction || check.failed() || !"0".equals(check.firstColumn().isEmpty() ? "0" : check.firstColumn().get(0));
-      if (!changed) {
-        inject("COMMIT", r -> done.accept(r.failed() ? new Done.Failed(r.error()) : new Done.Committed()));
+    inject(WRITE_KIND_SQL, kind -> {
+      String answer = kind.failed() || kind.firstColumn().isEmpty() ? "write" : kind.firstColumn().get(0);
+      if (ddlInTransaction || !"temp".equals(answer)) {
+        commitChecked(ddlInTransaction || !"none".equals(answer), done);
         return;
       }
-      String unavailable = commit.unavailableReason();
-      if (unavailable != null) {
-        inject("ROLLBACK", r -> done.accept(new Done.Failed(ErrorResponse.of("ERROR", "57P03",
-            "pgmm cannot commit a write now: " + unavailable))));
+      inject(CHANGED_TABLES_SQL, check -> commitChecked(check.failed() || check.firstColumn().isEmpty()
+          || !"0".equals(check.firstColumn().get(0)), done));
+      wires.flush();
+    });
+    wires.flush();
+  }
+
+  private void commitChecked(boolean changed, Consumer<Done> done) {
+    if (!changed) {
+      inject("COMMIT", r -> done.accept(r.failed() ? new Done.Failed(r.error()) : new Done.Committed()));
+      wires.flush();
+      return;
+    }
+    String unavailable = commit.unavailableReason();
+    if (unavailable != null) {
+      inject("ROLLBACK", r -> done.accept(new Done.Failed(ErrorResponse.of("ERROR", "57P03",
+          "pgmm cannot commit a write now: " + unavailable))));
+      return;
+    }
+    Gid gid = commit.nextGid();
+    inject(MARK_AND_PREPARE_SQL + "PREPARE TRANSACTION '" + gid.text() + "'", prepared -> {
+      if (prepared.failed()) {
+        done.accept(new Done.Failed(prepared.error()));
         return;
       }
-      Gid gid = commit.nextGid();
-      inject(MARK_AND_PREPARE_SQL + "PREPARE TRANSACTION '" + gid.text() + "'", prepared -> {
-        if (prepared.failed()) {
-          done.accept(new Done.Failed(prepared.error()));
-          return;
+      commit.commit(gid).whenComplete((outcome, e) -> wires.runOnEventLoop(() -> {
+        if (e != null) {
+          done.accept(new Done.Failed(ErrorResponse.of("ERROR", "08007",
+              "pgmm lost track of transaction " + gid + ": " + e)));
+        } else if (outcome instanceof CommitOutcome.Committed) {
+          done.accept(new Done.Committed());
+        } else if (outcome instanceof CommitOutcome.Aborted a) {
+          done.accept(new Done.Failed(ErrorResponse.of("ERROR", a.sqlState(), a.message())));
+        } else if (outcome instanceof CommitOutcome.Unknown u) {
+          done.accept(new Done.Failed(ErrorResponse.of("ERROR", "08007", u.message())));
         }
-        commit.commit(gid).whenComplete((outcome, e) -> wires.runOnEventLoop(() -> {
-          if (e != null) {
-            done.accept(new Done.Failed(ErrorResponse.of("ERROR", "08007",
-                "pgmm lost track of transaction " + gid + ": " + e)));
-          } else if (outcome instanceof CommitOutcome.Committed) {
-            done.accept(new Done.Committed());
-          } else if (outcome instanceof CommitOutcome.Aborted a) {
-            done.accept(new Done.Failed(ErrorResponse.of("ERROR", a.sqlState(), a.message())));
-          } else if (outcome instanceof CommitOutcome.Unknown u) {
-            done.accept(new Done.Failed(ErrorResponse.of("ERROR", "08007", u.message())));
-          }
-          wires.flush();
-        }));
-      });
+        wires.flush();
+      }));
     });
     wires.flush();
   }
@@ -577,11 +604,14 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     if (unit.kind == ClientUnit.Kind.EXTENDED && !unit.complete) {
       current = new ClientUnit(ClientUnit.Kind.EXTENDED); // swallow up to the Sync, which then answers
     }
-    String tag = dollarTag(error.message());
+    String hint = error.fields().get(ErrorField.HINT);
+    String tag = dollarTag(error.message() + (hint == null ? "" : hint));
+    String quote = tag.replace("$pgmm", "$m");
     router.expectForClient();
     ByteBuf out = wires.alloc().buffer();
     FrontendEncoder.encode(new Query("DO " + tag + "BEGIN RAISE EXCEPTION USING ERRCODE = '" + error.sqlState()
-        + "', MESSAGE = " + tag.replace("$pgmm", "$m") + error.message() + tag.replace("$pgmm", "$m") + "; END" + tag), out);
+        + "', MESSAGE = " + quote + error.message() + quote
+        + (hint == null ? "" : ", HINT = " + quote + hint + quote) + "; END" + tag), out);
     wires.toBackend(out);
   }
 
@@ -590,13 +620,21 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     ddlInTransaction = true;
     for (Statement s : facts.statements) {
       if (s.kind().isReplicatedDdl()) {
-        String tag = dollarTag(s.text());
+        String text = s.kind() == StatementKind.DDL_CREATE_TABLE_AS ? CreateTableAs.forPeers(s.text()) : s.text();
+        String tag = dollarTag(text);
         // The apply's DdlMessage format: a header of search_path and role, an empty line, the SQL.
         inject("SELECT pg_catalog.pg_logical_emit_message(true, 'pgmm.ddl', 'pgmm-ddl/1' || chr(10)"
             + " || 'search_path: ' || pg_catalog.current_setting('search_path') || chr(10)"
-            + " || 'role: ' || current_user || chr(10) || chr(10) || " + tag + s.text() + tag + ")", r -> { });
+            + " || 'role: ' || current_user || chr(10) || chr(10) || " + tag + text + tag + ")", r -> { });
       }
     }
+  }
+
+  private static ErrorResponse withHint(ErrorResponse error, String hint) {
+    java.util.Map<ErrorField, String> fields = new java.util.EnumMap<>(ErrorField.class);
+    fields.putAll(error.fields());
+    fields.put(ErrorField.HINT, hint);
+    return new ErrorResponse(fields);
   }
 
   private static String dollarTag(String text) {
@@ -678,6 +716,17 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         }
         if (s.chain()) {
           refusal = ErrorResponse.of("ERROR", "0A000", "pgmm does not support AND CHAIN yet; end the transaction, then BEGIN");
+        }
+        if (k == StatementKind.DDL_CREATE_TABLE_AS && CreateTableAs.forPeers(s.text()) == null) {
+          refusal = withHint(ErrorResponse.of("ERROR", "0A000", "pgmm cannot replicate SELECT ... INTO"),
+              "Use CREATE TABLE name AS SELECT ..., which does the same and is replicated.");
+        }
+        if (s.volatileRewrite()) {
+          refusal = withHint(ErrorResponse.of("ERROR", "0A000", "pgmm cannot replicate this ALTER TABLE: it fills a"
+              + " column with values computed row by row (a volatile default such as random(), clock_timestamp() or"
+              + " gen_random_uuid(), a serial column, or USING with such a call), and every node would compute"
+              + " different ones"), "Add the column without that default (or with a constant one), then set its"
+              + " values with UPDATE, which is replicated; SET DEFAULT afterwards applies to new rows only.");
         }
         mayWrite |= s.mayWrite();
         ddl |= k.isReplicatedDdl() || k == StatementKind.TRUNCATE; // TRUNCATE changes no tuple counts
