@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.postgresql.util.PSQLException;
 
 /**
  * What a client does on one node is on every node once it hears COMMIT, and what it rolls back is
@@ -222,6 +223,80 @@ class ReplicationBasicsTest {
     System.out.println("[cluster-it] 200k-row insert committed in " + millis + " ms");
     assertOnEveryNode("select count(*) from big", 200_000);
     assertSameEverywhere("big", "id");
+  }
+
+  @Test
+  @Order(8)
+  void createTableAsCarriesItsRowsOnceAndMaterializedViewsComputeTheirOwn() throws SQLException {
+    cluster.execute(2, "create table ctas_src (id int primary key, v int)");
+    cluster.execute(2, "insert into ctas_src select g, g * 10 from generate_series(1, 10) g");
+    cluster.execute(2, "create table ctas_copy as select * from ctas_src where id <= 5");
+    cluster.execute(3, "create table ctas_copy2 as select * from ctas_src with data");
+    cluster.execute(1, "create materialized view ctas_mv as select count(*) as n, sum(v) as total from ctas_src");
+    assertOnEveryNode("select count(*) from ctas_copy", 5);
+    assertOnEveryNode("select count(*) from ctas_copy2", 10);
+    assertOnEveryNode("select n from ctas_mv", 10);
+    assertOnEveryNode("select total from ctas_mv", 550);
+  }
+
+  @Test
+  @Order(9)
+  void selectIntoAndVolatileRewritesAreRefusedWithAHintAndChangeNothing() throws SQLException {
+    cluster.execute(1, "create table rewrite_me (id int primary key)");
+    cluster.execute(1, "insert into rewrite_me select generate_series(1, 3)");
+    try (Connection c = cluster.connect(1); Statement s = c.createStatement()) {
+      assertThatThrownBy(() -> s.execute("select 1 as a into select_into_target"))
+          .isInstanceOfSatisfying(PSQLException.class, e -> {
+            assertThat(e.getSQLState()).isEqualTo("0A000");
+            assertThat(e.getServerErrorMessage().getHint()).contains("CREATE TABLE name AS");
+          });
+      for (String ddl : List.of("alter table rewrite_me add column r float8 default random()",
+          "alter table rewrite_me add column u uuid default gen_random_uuid()",
+          "alter table rewrite_me add column s serial")) {
+        assertThatThrownBy(() -> s.execute(ddl)).as(ddl)
+            .isInstanceOfSatisfying(PSQLException.class, e -> {
+              assertThat(e.getSQLState()).isEqualTo("0A000");
+              assertThat(e.getServerErrorMessage().getHint()).contains("UPDATE");
+            });
+      }
+      s.execute("alter table rewrite_me add column r float8"); // the way the hint shows
+      s.execute("update rewrite_me set r = id * 0.5");
+    }
+    for (int i = 1; i <= 3; i++) {
+      assertThat(cluster.tableExists(i, "select_into_target")).as("select_into_target on node %d", i).isFalse();
+    }
+    assertOnEveryNode("select count(*) from information_schema.columns where table_name = 'rewrite_me'", 2);
+    assertOnEveryNode("select count(*) from rewrite_me where r = id * 0.5", 3);
+  }
+
+  @Test
+  @Order(10)
+  void temporaryTablesCommitLocallyAndAMixedTransactionIsRefused() throws SQLException {
+    cluster.execute(3, "create table beside_temp (id int primary key)");
+    try (Connection c = cluster.connect(3); Statement s = c.createStatement()) {
+      s.execute("create temp table scratch (a int)");
+      s.execute("insert into scratch values (1)");
+      c.setAutoCommit(false);
+      s.execute("insert into scratch values (2)");
+      c.commit();
+      // A session with temporary tables still replicates its other writes.
+      s.execute("insert into beside_temp values (1)");
+      c.commit();
+      s.execute("insert into scratch values (3)");
+      s.execute("insert into beside_temp values (2)");
+      assertThatThrownBy(c::commit).isInstanceOfSatisfying(SQLException.class,
+          e -> assertThat(e.getSQLState()).isEqualTo("0A000"));
+      c.setAutoCommit(true);
+      assertThat(countOn(s, "select count(*) from scratch")).isEqualTo(2);
+    }
+    assertOnEveryNode("select count(*) from beside_temp", 1);
+  }
+
+  private static long countOn(Statement s, String sql) throws SQLException {
+    try (ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   @Test
