@@ -12,6 +12,7 @@ import io.pgmm.replication.commit.CommitCoordinator;
 import io.pgmm.replication.commit.DeadlockResolver;
 import io.pgmm.replication.commit.DistributedCommit;
 import io.pgmm.replication.commit.LocalApply;
+import io.pgmm.replication.commit.LocalSessions;
 import io.pgmm.replication.log.DecisionLog;
 import io.pgmm.replication.transport.PeerTransport;
 import java.net.InetSocketAddress;
@@ -51,6 +52,7 @@ public final class ReplicationRuntime implements AutoCloseable {
   private final PeerTransport transport;
   private final ChangeCapture capture;
   private DeadlockResolver resolver;
+  private volatile LocalSessions sessions = LocalSessions.NONE;
   private final ScheduledExecutorService confirmer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "pgmm-slot-confirm");
     t.setDaemon(true);
@@ -111,7 +113,7 @@ public final class ReplicationRuntime implements AutoCloseable {
     capture.start();
     ReplicationRuntime runtime = new ReplicationRuntime(decisionLog, apply, coordinator, transport, capture);
     runtime.resolver = new DeadlockResolver(jdbcUrl, props, apply::applyingByBackendPid,
-        apply::anyExecutingLongerThan, coordinator, DEADLOCK_CHECK_MILLIS);
+        apply::anyExecutingLongerThan, coordinator, () -> runtime.sessions, DEADLOCK_CHECK_MILLIS);
     runtime.confirmer.scheduleWithFixedDelay(() -> capture.confirm(capture.safeConfirmLsn()),
         CONFIRM_INTERVAL_MILLIS, CONFIRM_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     runtime.confirmer.scheduleWithFixedDelay(() -> {
@@ -127,6 +129,11 @@ public final class ReplicationRuntime implements AutoCloseable {
 
   public DistributedCommit commit() {
     return coordinator;
+  }
+
+  /** The client sessions whose transactions conflict resolution may abort (see {@link LocalSessions}). */
+  public void attach(LocalSessions sessions) {
+    this.sessions = sessions;
   }
 
   @Override

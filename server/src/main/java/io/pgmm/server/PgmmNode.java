@@ -71,6 +71,9 @@ public final class PgmmNode implements Callable<Integer> {
     PostgresManager managed = postgres;
     ReplicationRuntime cluster = replication;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(config, server, cluster, managed), "pgmm-shutdown"));
+    if (replication != null) {
+      replication.attach(server.registry().localSessions());
+    }
     try {
       server.start();
     } catch (Exception e) {

@@ -122,6 +122,7 @@ public final class PgmmTestCluster implements AutoCloseable {
         new ReplicationConfig(8, 64, ReadConsistency.GLOBAL, 5000, 1000, 16, "postgres"));
     n.runtime = ReplicationRuntime.start(n.config, "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", superuser(n));
     n.sidecar = new SidecarServer(n.config, new InetSocketAddress("127.0.0.1", pgPort), n.runtime.commit());
+    n.runtime.attach(n.sidecar.registry().localSessions());
     n.sidecar.start();
     log.info("test node {}: sidecar {}, postgres {}, peer port {}", n.id, n.sidecar.port(), pgPort, n.peerPort);
   }

@@ -96,6 +96,9 @@ public final class PgmmTestNode implements AutoCloseable {
         ? new io.netty.channel.unix.DomainSocketAddress(postgres.socketFile().toString())
         : new InetSocketAddress("127.0.0.1", postgres.port());
     sidecar = new SidecarServer(config, backend, replication == null ? null : replication.commit());
+    if (replication != null) {
+      replication.attach(sidecar.registry().localSessions());
+    }
     sidecar.start();
   }
 

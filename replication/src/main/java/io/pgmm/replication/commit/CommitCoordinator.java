@@ -470,14 +470,28 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   // ---- conflicts ---------------------------------------------------------------------------
 
   /**
-   * The apply of {@code waiting} waits for a row of the prepared {@code holder}: the older of the
-   * two wins. Called by the {@link DeadlockResolver}.
+   * The apply of {@code waiting} waits for a row of {@code holder} (prepared, or being replayed):
+   * the older of the two wins at once, the same way on every node (DESIGN, conflicts). A holder
+   * precommitted here is about to commit and free the row: then the waiter waits. Called by the
+   * {@link DeadlockResolver}.
    */
   void resolveConflict(Gid waiting, Gid holder) {
+    if (undecided.containsKey(holder)) {
+      return;
+    }
     long waitingTs = prepareTsOf(waiting);
     long holderTs = prepareTsOf(holder);
-    if (waitingTs == 0 || holderTs == 0 || !older(waitingTs, waiting, holderTs, holder)) {
-      return; // the younger waits (its lock timeout votes No), or the ages are unknown here
+    if (waitingTs == 0 || holderTs == 0) {
+      return; // the ages are unknown here: the apply's lock timeout decides
+    }
+    if (!older(waitingTs, waiting, holderTs, holder)) {
+      // The younger gives way now rather than after its lock timeout: the older may itself wait for
+      // rows the younger holds on another node, and nothing else would end that wait sooner.
+      PeerTransaction younger = applied.get(waiting);
+      if (younger != null) {
+        younger.replay.cancelUnprepared();
+      }
+      return;
     }
     if (holder.originNode() == selfNode) {
       wound(holder, "an older transaction (" + waiting + ") changed the same rows");

@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class DeadlockResolver implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DeadlockResolver.class);
+  private static final long REWOUND_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   /** Every backend waiting for a lock: whom it waits for, and the pgmm gid if that is a prepared transaction. */
   private static final String WAITS_SQL =
       "SELECT a.pid, pg_catalog.pg_blocking_pids(a.pid),"
@@ -54,6 +55,7 @@ public final class DeadlockResolver implements AutoCloseable {
   private final Supplier<Map<Integer, String>> applyingByPid;
   private final LongPredicate waitingLongerThan;
   private final CommitCoordinator coordinator;
+  private final Supplier<LocalSessions> sessions;
   private final long checkNanos;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "pgmm-deadlock-check");
@@ -61,6 +63,8 @@ public final class DeadlockResolver implements AutoCloseable {
     return t;
   });
   private Connection connection;
+  /** Client backends cancelled lately, by pid: when; a cancel takes a moment to land, one is enough. */
+  private final Map<Integer, Long> woundedAt = new HashMap<>();
 
   /**
    * @param applyingByPid      the gid each apply worker's backend is replaying, by backend pid
@@ -68,7 +72,9 @@ public final class DeadlockResolver implements AutoCloseable {
    *                           given nanoseconds (no lock table read otherwise)
    */
   public DeadlockResolver(String jdbcUrl, Properties props, Supplier<Map<Integer, String>> applyingByPid,
-      LongPredicate waitingLongerThan, CommitCoordinator coordinator, long checkMillis) {
+      LongPredicate waitingLongerThan, CommitCoordinator coordinator, Supplier<LocalSessions> sessions,
+      long checkMillis) {
+    this.sessions = sessions;
     this.jdbcUrl = jdbcUrl;
     this.props = props;
     this.applyingByPid = applyingByPid;
@@ -100,13 +106,22 @@ public final class DeadlockResolver implements AutoCloseable {
           waits.put(rs.getInt(1), new Wait(blockers, Gid.parseOrNull(rs.getString(3))));
         }
       }
+      long now = System.nanoTime();
+      woundedAt.values().removeIf(at -> now - at > REWOUND_AFTER_NANOS);
       for (Map.Entry<Integer, Wait> w : waits.entrySet()) {
         Gid waiting = Gid.parseOrNull(applying.get(w.getKey()));
-        if (waiting != null) {
-          for (Gid holder : holders(w.getKey(), waits, applying)) {
-            if (!holder.equals(waiting)) {
-              coordinator.resolveConflict(waiting, holder);
-            }
+        if (waiting == null) {
+          continue;
+        }
+        Set<Integer> clients = new HashSet<>();
+        for (Gid holder : holders(w.getKey(), waits, applying, clients)) {
+          if (!holder.equals(waiting)) {
+            coordinator.resolveConflict(waiting, holder);
+          }
+        }
+        for (int pid : clients) {
+          if (woundedAt.putIfAbsent(pid, now) == null) {
+            woundClient(pid, waiting);
           }
         }
       }
@@ -125,8 +140,38 @@ public final class DeadlockResolver implements AutoCloseable {
     }
   }
 
-  /** The distributed transactions that {@code pid} waits for, directly or through the waiters ahead of it. */
-  private static Set<Gid> holders(int pid, Map<Integer, Wait> waits, Map<Integer, String> applying) {
+  /**
+   * A local client's transaction, not yet prepared, holds up the replay of {@code waiting}: it is the
+   * younger, so it is aborted (its statement cancelled; its client gets 40001). A client idle inside its
+   * transaction is not reached by a cancel: then the replay's lock timeout votes No, as before.
+   */
+  private void woundClient(int pid, Gid waiting) {
+    String message = "pgmm: write conflict with an older transaction from node " + waiting.originNode()
+        + " (" + waiting + ") that changed the same rows; retry the transaction";
+    sessions.get().armWound(pid, message).thenAccept(armed -> {
+      if (armed) {
+        timer.execute(() -> cancel(pid));
+      }
+    });
+  }
+
+  private void cancel(int pid) {
+    if (connection == null) {
+      return;
+    }
+    try (Statement s = connection.createStatement()) {
+      s.execute("SELECT pg_catalog.pg_cancel_backend(" + pid + ")");
+    } catch (SQLException | RuntimeException e) {
+      log.debug("cancelling backend {} failed: {}", pid, e.toString());
+    }
+  }
+
+  /**
+   * The distributed transactions that {@code pid} waits for, directly or through the waiters ahead of it;
+   * the other backends in that chain (local clients' transactions) are added to {@code clients}.
+   */
+  private static Set<Gid> holders(int pid, Map<Integer, Wait> waits, Map<Integer, String> applying,
+      Set<Integer> clients) {
     Set<Gid> found = new HashSet<>();
     Set<Integer> seen = new HashSet<>();
     ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(pid));
@@ -139,6 +184,8 @@ public final class DeadlockResolver implements AutoCloseable {
         Gid applied = Gid.parseOrNull(applying.get(p));
         if (applied != null) {
           found.add(applied);
+        } else {
+          clients.add(p);
         }
       }
       Wait w = waits.get(p);

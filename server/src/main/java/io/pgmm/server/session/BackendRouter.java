@@ -68,6 +68,7 @@ final class BackendRouter implements RelayScanner.Inspector {
   }
 
   private static final ToClient TO_CLIENT = new ToClient();
+  private static final long WOUND_ARMED_NANOS = 1_000_000_000L;
 
   private final TransactionTracker tracker;
   private final Consumer<ErrorResponse> errorObserver;
@@ -76,12 +77,28 @@ final class BackendRouter implements RelayScanner.Inspector {
   private final List<ByteBuf> held = new ArrayList<>();
   private final Consumer<ByteBuf> toClient;
   private Runnable whenIdle;
+  /** Conflict resolution is cancelling this backend's statement: the client hears this instead of 57014. */
+  private ErrorResponse wound;
+  private int woundsArmed;
+  private long woundUntilNanos;
 
   /** @param toClient writes to the client; used for errors the router rewrites */
   BackendRouter(TransactionTracker tracker, Consumer<ErrorResponse> errorObserver, Consumer<ByteBuf> toClient) {
     this.tracker = tracker;
     this.errorObserver = errorObserver;
     this.toClient = toClient;
+  }
+
+  /**
+   * The next query cancel (57014) within a second reaches the client as {@code error}: the
+   * transaction was aborted for an older one that changed the same rows, and a retry will do. A
+   * second, not until the transaction ends: the cancel may arrive after this transaction ended and
+   * abort the next one, which must then be retried too.
+   */
+  void armWound(ErrorResponse error) {
+    wound = error;
+    woundsArmed++;
+    woundUntilNanos = System.nanoTime() + WOUND_ARMED_NANOS;
   }
 
   void expectForClient() {
@@ -137,8 +154,14 @@ final class BackendRouter implements RelayScanner.Inspector {
     ByteBuf payload = message.slice(message.readerIndex() + MessageFramer.HEADER_BYTES,
         message.readableBytes() - MessageFramer.HEADER_BYTES);
     ErrorResponse error = null;
+    boolean rewritten = false;
     if (type == 'E') {
       error = (ErrorResponse) BackendDecoder.decode(type, payload);
+      if (woundsArmed > 0 && "57014".equals(error.sqlState())) {
+        rewritten = System.nanoTime() - woundUntilNanos < 0;
+        error = rewritten ? wound : error;
+        woundsArmed = rewritten ? woundsArmed - 1 : 0;
+      }
       errorObserver.accept(error);
     }
     Pending head = pending.peek();
@@ -171,10 +194,16 @@ final class BackendRouter implements RelayScanner.Inspector {
       collect(s, type, payload, error);
       return false;
     }
+    if (head instanceof ToClientThen t && error != null && t.error == null) {
+      t.error = error;
+    }
+    if (rewritten) {
+      ByteBuf out = io.netty.buffer.Unpooled.buffer();
+      BackendEncoder.encode(error, out);
+      toClient.accept(out);
+      return false;
+    }
     if (head instanceof ToClientThen t && error != null) {
-      if (t.error == null) {
-        t.error = error;
-      }
       String position = error.fields().get(ErrorField.POSITION);
       if (t.positionOffset > 0 && position != null) {
         Map<ErrorField, String> fields = new EnumMap<>(error.fields());

@@ -100,6 +100,27 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     return cancelKey;
   }
 
+  /**
+   * Prepares this session for conflict resolution's cancel of its backend's statement (see {@link
+   * BackendRouter#armWound}); false for a session that does not run distributed transactions.
+   */
+  java.util.concurrent.CompletableFuture<Boolean> armWound(String message) {
+    java.util.concurrent.CompletableFuture<Boolean> armed = new java.util.concurrent.CompletableFuture<>();
+    Channel c = client;
+    if (c == null) {
+      armed.complete(false);
+      return armed;
+    }
+    c.eventLoop().execute(() -> {
+      BackendRouter r = router;
+      if (r != null && c.isActive()) {
+        r.armWound(ErrorResponse.of("ERROR", "40001", message));
+      }
+      armed.complete(r != null && c.isActive());
+    });
+    return armed;
+  }
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     client = ctx.channel();

@@ -1,9 +1,11 @@
 package io.pgmm.server.session;
 
+import io.pgmm.replication.commit.LocalSessions;
 import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -53,6 +55,14 @@ public final class SessionRegistry {
   ClientSession forCancel(int processId, int secretKey) {
     ClientSession s = byProcessId.get(processId);
     return s != null && s.cancelKey() != null && s.cancelKey().matches(secretKey) ? s : null;
+  }
+
+  /** The sessions as conflict resolution sees them: by their PostgreSQL backend's pid. */
+  public LocalSessions localSessions() {
+    return (pid, message) -> {
+      ClientSession s = byProcessId.get(pid);
+      return s == null ? CompletableFuture.completedFuture(false) : s.armWound(message);
+    };
   }
 
   public int size() {

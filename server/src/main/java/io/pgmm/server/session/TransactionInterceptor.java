@@ -529,15 +529,30 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
    */
   private void commitTransaction(Consumer<Done> done) {
     inject(WRITE_KIND_SQL, kind -> {
-      String answer = kind.failed() || kind.firstColumn().isEmpty() ? "write" : kind.firstColumn().get(0);
+      if (kind.failed()) {
+        rollBack(kind.error(), done); // e.g. cancelled for an older transaction (40001): the client hears why
+        return;
+      }
+      String answer = kind.firstColumn().isEmpty() ? "write" : kind.firstColumn().get(0);
       if (ddlInTransaction || !"temp".equals(answer)) {
         commitChecked(ddlInTransaction || !"none".equals(answer), done);
         return;
       }
-      inject(CHANGED_TABLES_SQL, check -> commitChecked(check.failed() || check.firstColumn().isEmpty()
-          || !"0".equals(check.firstColumn().get(0)), done));
+      inject(CHANGED_TABLES_SQL, check -> {
+        if (check.failed()) {
+          rollBack(check.error(), done);
+        } else {
+          commitChecked(check.firstColumn().isEmpty() || !"0".equals(check.firstColumn().get(0)), done);
+        }
+      });
       wires.flush();
     });
+    wires.flush();
+  }
+
+  /** Ends the transaction with ROLLBACK; the client hears {@code error}, the reason. */
+  private void rollBack(ErrorResponse error, Consumer<Done> done) {
+    inject("ROLLBACK", r -> done.accept(new Done.Failed(error)));
     wires.flush();
   }
 
@@ -549,14 +564,17 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     }
     String unavailable = commit.unavailableReason();
     if (unavailable != null) {
-      inject("ROLLBACK", r -> done.accept(new Done.Failed(ErrorResponse.of("ERROR", "57P03",
-          "pgmm cannot commit a write now: " + unavailable))));
+      rollBack(ErrorResponse.of("ERROR", "57P03", "pgmm cannot commit a write now: " + unavailable), done);
       return;
     }
     Gid gid = commit.nextGid();
     inject(MARK_AND_PREPARE_SQL + "PREPARE TRANSACTION '" + gid.text() + "'", prepared -> {
       if (prepared.failed()) {
-        done.accept(new Done.Failed(prepared.error()));
+        if (tracker.status() == TransactionStatus.IDLE) {
+          done.accept(new Done.Failed(prepared.error())); // PREPARE itself failed: PostgreSQL rolled back
+        } else {
+          rollBack(prepared.error(), done); // the statement before it failed (a cancel): the block is still open
+        }
         return;
       }
       commit.commit(gid).whenComplete((outcome, e) -> wires.runOnEventLoop(() -> {
