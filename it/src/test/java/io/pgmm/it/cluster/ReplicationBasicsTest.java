@@ -292,6 +292,33 @@ class ReplicationBasicsTest {
     assertOnEveryNode("select count(*) from beside_temp", 1);
   }
 
+  @Test
+  @Order(11)
+  void aLocalTransactionInTheWayOfAnOlderReplayIsAbortedWith40001() throws Exception {
+    cluster.execute(1, "create table contended (id int primary key, v int not null)");
+    cluster.execute(1, "insert into contended values (1, 0)");
+    try (Connection local = cluster.connect(1); Statement s = local.createStatement()) {
+      local.setAutoCommit(false);
+      s.execute("update contended set v = v + 1 where id = 1");
+      // Still running while node 2's write arrives here: a cancel reaches a running statement only.
+      java.util.concurrent.CompletableFuture<Void> sleeper = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try {
+          s.execute("select pg_sleep(30)");
+        } catch (SQLException e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+      cluster.execute(2, "update contended set v = v + 10 where id = 1"); // prepared before the local one
+      assertThatThrownBy(sleeper::get).hasRootCauseInstanceOf(PSQLException.class)
+          .rootCause().satisfies(e -> {
+            assertThat(((PSQLException) e).getSQLState()).isEqualTo("40001");
+            assertThat(e.getMessage()).contains("older transaction from node 2");
+          });
+      local.rollback();
+    }
+    assertOnEveryNode("select v from contended where id = 1", 10);
+  }
+
   private static long countOn(Statement s, String sql) throws SQLException {
     try (ResultSet rs = s.executeQuery(sql)) {
       rs.next();
