@@ -50,8 +50,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  *
  * <p>Worker sessions run {@code session_replication_role = replica} (user triggers and FK checks stay quiet, as
- * on a logical replication subscriber), {@code lock_timeout} = the configured one and {@code deadlock_timeout}
- * above it, so PostgreSQL's own detector never picks a victim first. Any error rolls the transaction back and
+ * on a logical replication subscriber), {@code lock_timeout} = the configured one (a replayed DDL statement may
+ * wait {@value #DDL_LOCK_TIMEOUT_MILLIS} ms) and {@code deadlock_timeout} half of it: above the resolver's check,
+ * so conflicts between distributed transactions are decided by age first, and below the lock timeout, so an
+ * autovacuum in the way is cancelled by PostgreSQL before the replay gives up. Any error rolls the transaction back and
  * votes No with its SQLSTATE; a lock timeout (55P03) or a deadlock (40P01) becomes 40001 so the origin's client
  * retries. An UPDATE or DELETE that matches no row asks the {@link MissingRowHandler}, and votes No with XX000
  * ("nodes may have diverged") when the row stays missing. Decisions run on a pool of their own so they never
@@ -68,6 +70,8 @@ public final class ApplyService implements AutoCloseable {
     static final int MAX_BATCH_CHARS = 4 << 20;
     /** Prepared statements one worker keeps (one per table and change shape); beyond, it starts over. */
     static final int MAX_PREPARED_STATEMENTS = 1000;
+    /** How long a replayed DDL statement may wait for its table locks (the origin's prepare timeout is 30 s). */
+    static final long DDL_LOCK_TIMEOUT_MILLIS = 20_000;
 
     private static final Logger log = LoggerFactory.getLogger(ApplyService.class);
 
@@ -399,7 +403,10 @@ public final class ApplyService implements AutoCloseable {
             try (Statement s = c.createStatement()) {
                 s.execute("SET session_replication_role = replica");
                 s.execute("SET lock_timeout = " + lockMillis);
-                s.execute("SET deadlock_timeout = " + Math.max(lockMillis * 2, lockMillis + 1000));
+                // Below the lock timeout: the wait for deadlock_timeout is also what makes PostgreSQL cancel an
+                // autovacuum in the way (seen: a replayed ADD PRIMARY KEY timed out behind autovacuum of the
+                // freshly loaded table); still well above the resolver's check, which decides conflicts first.
+                s.execute("SET deadlock_timeout = " + Math.max(1, lockMillis / 2));
                 s.execute("SET standard_conforming_strings = on");
                 s.execute("SET default_transaction_read_only = off");
                 s.execute("SET DateStyle = ISO");
@@ -607,7 +614,11 @@ public final class ApplyService implements AutoCloseable {
             if (ddl.role() != null) {
                 add("SET LOCAL ROLE " + ChangeSql.quoteIdent(ddl.role()), null);
             }
+            // DDL waits for table locks as it would on the origin (a local reader, an autovacuum being
+            // cancelled), not only as long as a row change may.
+            add("SET LOCAL lock_timeout = " + Math.max(lockTimeout.toMillis(), DDL_LOCK_TIMEOUT_MILLIS), null);
             add(ddl.sql(), null);
+            add("SET LOCAL lock_timeout = " + lockTimeout.toMillis(), null);
             if (ddl.role() != null) {
                 add("SET LOCAL ROLE NONE", null);
             }
