@@ -448,11 +448,11 @@ public final class ApplyService implements AutoCloseable {
                 if (connection == null || connection.isClosed()) {
                     closeQuietly(connection);
                     connection = open();
+                    preparedNames.clear(); // a new session has none of the old one's statements
+                    deallocate = false;
                 }
                 if (cachedEpoch != schemaEpoch.get()) {
-                    alwaysIdentity.clear();
-                    cachedEpoch = schemaEpoch.get();
-                    forgetPrepared();
+                    forgetSchema();
                 }
                 batch = connection.createStatement();
                 batch.setEscapeProcessing(false);
@@ -627,6 +627,11 @@ public final class ApplyService implements AutoCloseable {
             }
             flush(null);
             invalidateSchemaCache();
+            forgetSchema();
+        }
+
+        /** Drops what this worker knows of the tables' shapes: identity columns and prepared statements. */
+        private void forgetSchema() {
             alwaysIdentity.clear();
             cachedEpoch = schemaEpoch.get();
             forgetPrepared();
