@@ -125,9 +125,7 @@ class ReplicationBasicsTest {
   @Order(3)
   void multiStatementSimpleQueryReplicates() throws SQLException {
     cluster.execute(1, "create table multi (id int primary key, v text)");
-    Properties simple = new Properties();
-    simple.setProperty("preferQueryMode", "simple");
-    try (Connection c = cluster.connect(3, simple); Statement s = c.createStatement()) {
+    try (Connection c = cluster.connect(3, simpleProtocol()); Statement s = c.createStatement()) {
       s.execute("insert into multi values (1, 'a'); insert into multi values (2, 'b'); update multi set v = 'B' where id = 2");
       assertOnEveryNode("select count(*) from multi", 2);
       assertOnEveryNode("select count(*) from multi where v = 'B'", 1);
@@ -317,6 +315,55 @@ class ReplicationBasicsTest {
       local.rollback();
     }
     assertOnEveryNode("select v from contended where id = 1", 10);
+  }
+
+  @Test
+  @Order(12)
+  void commitAndChainCommitsEverywhereAndGoesOnInALikeTransaction() throws SQLException {
+    cluster.execute(3, "create table chained (id int primary key, step text not null)");
+    cluster.execute(3, "create table chained_deferred (x int unique deferrable initially deferred)");
+    try (Connection c = cluster.connect(3); Statement s = c.createStatement()) {
+      // Extended protocol (pgjdbc): COMMIT AND CHAIN as a statement of its own.
+      s.execute("begin isolation level repeatable read read write");
+      s.execute("insert into chained values (1, 'before the chain')");
+      s.execute("commit and chain");
+      assertOnEveryNode("select count(*) from chained", 1);
+      assertThat(stringOf(s, "select current_setting('transaction_isolation')")).isEqualTo("repeatable read");
+      assertThat(stringOf(s, "select pg_current_xact_id_if_assigned() is null")).isEqualTo("t");
+      s.execute("insert into chained values (2, 'in the chained transaction')");
+      s.execute("rollback and chain");
+      assertThat(stringOf(s, "select current_setting('transaction_isolation')")).isEqualTo("repeatable read");
+      s.execute("commit");
+    }
+    assertOnEveryNode("select count(*) from chained", 1);
+    try (Connection c = cluster.connect(3, simpleProtocol()); Statement s = c.createStatement()) {
+      // Simple protocol, one string: the chained block stays open after the string ends.
+      s.execute("begin read write; insert into chained values (3, 'script'); commit and chain;"
+          + " insert into chained values (4, 'script, chained')");
+      assertThat(stringOf(s, "select pg_current_xact_id_if_assigned() is not null")).isEqualTo("t");
+      s.execute("commit");
+      // A commit that fails (here its deferred check) starts no chained transaction, as in PostgreSQL.
+      s.execute("begin; insert into chained_deferred values (1), (1)");
+      assertThatThrownBy(() -> s.execute("commit and chain")).isInstanceOfSatisfying(PSQLException.class,
+          e -> assertThat(e.getSQLState()).isEqualTo("23505"));
+      assertThat(stringOf(s, "select pg_current_xact_id_if_assigned() is null")).isEqualTo("t");
+    }
+    assertOnEveryNode("select count(*) from chained", 3);
+    assertOnEveryNode("select count(*) from chained_deferred", 0);
+    assertSameEverywhere("chained", "id");
+  }
+
+  private static Properties simpleProtocol() {
+    Properties p = new Properties();
+    p.setProperty("preferQueryMode", "simple");
+    return p;
+  }
+
+  private static String stringOf(Statement s, String sql) throws SQLException {
+    try (ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
   }
 
   private static long countOn(Statement s, String sql) throws SQLException {

@@ -92,6 +92,12 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
    * vote (the statistics above can overstate, see there).
    */
   private static final String MARK_AND_PREPARE_SQL = "SELECT pg_catalog.pg_logical_emit_message(true, 'pgmm.tx', ''); ";
+  /** The BEGIN that starts a transaction like the open one (for AND CHAIN). */
+  private static final String CHAINED_BEGIN_SQL = "SELECT 'BEGIN ISOLATION LEVEL '"
+      + " || pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))"
+      + " || CASE WHEN pg_catalog.current_setting('transaction_read_only')::bool THEN ' READ ONLY' ELSE ' READ WRITE' END"
+      + " || CASE WHEN pg_catalog.current_setting('transaction_deferrable')::bool THEN ' DEFERRABLE'"
+      + " ELSE ' NOT DEFERRABLE' END";
   private static final SecureRandom RANDOM = new SecureRandom();
   /** Units a client may send ahead of the sidecar's decisions before reading from it pauses. */
   private static final int MAX_WAITING_BYTES = 1 << 20;
@@ -221,7 +227,8 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       continueWrap(unit, facts);
       return;
     }
-    if (predicted == TransactionStatus.IDLE && readConsistency == ReadConsistency.GLOBAL) {
+    // A chained transaction starts inside the unit: waiting before it is as good as before a BEGIN.
+    if ((predicted == TransactionStatus.IDLE || facts.chains) && readConsistency == ReadConsistency.GLOBAL) {
       var wait = commit.awaitPrecommitted();
       if (!wait.isDone()) {
         // Every commit acknowledged anywhere before this transaction began must be visible to it.
@@ -340,15 +347,9 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       return;
     }
     if (unit.kind == ClientUnit.Kind.QUERY) {
-      if (facts.statements.size() != 1) {
-        busy = false;
-        refuse(unit, ErrorResponse.of("ERROR", "0A000",
-            "pgmm cannot yet end a transaction in the middle of a multi-statement query; send COMMIT on its own"));
-        drain();
-        return;
-      }
-      unit.release();
-      commitTransaction(outcome -> finish(outcome, "COMMIT", TransactionStatus.IDLE));
+      unit.release(); // one statement: a longer string that commits runs as a QueryScript
+      boolean chain = facts.commitChains();
+      commitTransaction(chain, outcome -> finish(outcome, "COMMIT", statusAfterCommit(outcome, chain)));
       return;
     }
     // Extended: the unit up to the COMMIT's Execute, then a Sync of ours; the rest follows the commit.
@@ -365,7 +366,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         finish(null, null, end.status());
         return;
       }
-      commitTransaction(outcome -> {
+      commitTransaction(facts.commitChains(), outcome -> {
         if (outcome instanceof Done.Failed f) {
           after.forEach(ByteBuf::release);
           wires.toClient(encode(f.error()));
@@ -379,7 +380,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         wires.toClient(encode(new CommandComplete("COMMIT")));
         router.releaseHeld(wires::toClient);
         busy = false;
-        predicted = TransactionStatus.IDLE;
+        predicted = statusAfterCommit(outcome, facts.commitChains());
         // What followed the COMMIT up to the Sync runs as a unit of its own; usually just the Sync.
         ClientUnit rest = new ClientUnit(ClientUnit.Kind.EXTENDED);
         int nextSql = facts.commitExecute + 1;
@@ -474,7 +475,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       }
       if ((kind == StatementKind.COMMIT) && status == TransactionStatus.IN_TRANSACTION) {
         implicitBlock = false;
-        commitTransaction(outcome -> {
+        commitTransaction(s.chain(), outcome -> {
           if (outcome instanceof Done.Failed f) {
             finish(outcome, null, TransactionStatus.IDLE);
             return;
@@ -491,7 +492,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         ddlInTransaction = false;
       }
       if (kind.isReplicatedDdl() || kind == StatementKind.TRUNCATE) {
-        emitDdl(new Facts(List.of(s), false, -1, true, false, true, null, false));
+        emitDdl(new Facts(List.of(s), false, -1, true, false, true, null, false, false));
       }
       if (kind == StatementKind.ROLLBACK) {
         implicitBlock = false;
@@ -521,6 +522,38 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     record Committed() implements Done {}
 
     record Failed(ErrorResponse error) implements Done {}
+  }
+
+  /**
+   * COMMIT AND CHAIN: the commit, then a new block with the same isolation level, access mode
+   * and deferrability, as PostgreSQL starts it. A failed commit starts nothing (PostgreSQL's
+   * behaviour too: the session is then idle).
+   */
+  private void commitTransaction(boolean chain, Consumer<Done> done) {
+    if (!chain) {
+      commitTransaction(done);
+      return;
+    }
+    inject(CHAINED_BEGIN_SQL, begin -> {
+      if (begin.failed()) {
+        rollBack(begin.error(), done);
+        return;
+      }
+      commitTransaction(outcome -> {
+        if (outcome instanceof Done.Committed) {
+          ddlInTransaction = false;
+          inject(begin.firstColumn().get(0), r -> done.accept(outcome));
+          wires.flush();
+        } else {
+          done.accept(outcome);
+        }
+      });
+    });
+    wires.flush();
+  }
+
+  private static TransactionStatus statusAfterCommit(Done outcome, boolean chain) {
+    return chain && outcome instanceof Done.Committed ? TransactionStatus.IN_TRANSACTION : TransactionStatus.IDLE;
   }
 
   /**
@@ -694,13 +727,14 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
 
   /** What a unit's SQL means for its transaction. */
   private record Facts(List<Statement> statements, boolean commits, int commitExecute, boolean mayWrite,
-                       boolean transactionControl, boolean ddl, ErrorResponse refusal, boolean notInBlock) {
+                       boolean transactionControl, boolean ddl, ErrorResponse refusal, boolean notInBlock,
+                       boolean chains) {
 
     static Facts of(ClientUnit unit) {
       List<Statement> statements = new java.util.ArrayList<>();
       int commitExecute = -1;
       if (unit.kind == ClientUnit.Kind.FUNCTION_CALL) {
-        return new Facts(List.of(), false, -1, true, false, false, null, false);
+        return new Facts(List.of(), false, -1, true, false, false, null, false, false);
       }
       for (int i = 0; i < unit.sql.size(); i++) {
         List<Statement> parsed = StatementClassifier.classify(unit.sql.get(i));
@@ -716,6 +750,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       boolean control = false;
       boolean ddl = false;
       ErrorResponse refusal = null;
+      boolean chains = false;
       for (Statement s : statements) {
         StatementKind k = s.kind();
         switch (k) {
@@ -732,9 +767,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
           refusal = ErrorResponse.of("ERROR", "0A000",
               "pgmm does not offer SERIALIZABLE across nodes (only local reads would be checked); use REPEATABLE READ");
         }
-        if (s.chain()) {
-          refusal = ErrorResponse.of("ERROR", "0A000", "pgmm does not support AND CHAIN yet; end the transaction, then BEGIN");
-        }
+        chains |= s.chain();
         if (k == StatementKind.DDL_CREATE_TABLE_AS && CreateTableAs.forPeers(s.text()) == null) {
           refusal = withHint(ErrorResponse.of("ERROR", "0A000", "pgmm cannot replicate SELECT ... INTO"),
               "Use CREATE TABLE name AS SELECT ..., which does the same and is replicated.");
@@ -750,7 +783,14 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         ddl |= k.isReplicatedDdl() || k == StatementKind.TRUNCATE; // TRUNCATE changes no tuple counts
       }
       boolean notInBlock = statements.stream().anyMatch(Statement::cannotRunInBlock);
-      return new Facts(List.copyOf(statements), commits, commitExecute, mayWrite, control, ddl, refusal, notInBlock);
+      return new Facts(List.copyOf(statements), commits, commitExecute, mayWrite, control, ddl, refusal, notInBlock,
+          chains);
+    }
+
+    /** The unit's first COMMIT (the one the sidecar runs) is COMMIT AND CHAIN. */
+    boolean commitChains() {
+      return statements.stream().filter(s -> s.kind() == StatementKind.COMMIT).findFirst().map(Statement::chain)
+          .orElse(false);
     }
 
     TransactionStatus statusAfter(TransactionStatus before) {
@@ -758,7 +798,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       for (Statement st : statements) {
         switch (st.kind()) {
           case BEGIN -> s = TransactionStatus.IN_TRANSACTION;
-          case ROLLBACK, COMMIT -> s = TransactionStatus.IDLE;
+          case ROLLBACK, COMMIT -> s = st.chain() ? TransactionStatus.IN_TRANSACTION : TransactionStatus.IDLE;
           default -> { }
         }
       }
