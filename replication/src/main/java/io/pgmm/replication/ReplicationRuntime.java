@@ -2,7 +2,6 @@ package io.pgmm.replication;
 
 import io.pgmm.config.ClusterConfig;
 import io.pgmm.config.NodeConfig;
-import io.pgmm.config.PeerConfig;
 import io.pgmm.replication.apply.ApplyService;
 import io.pgmm.replication.apply.RemoteTransaction;
 import io.pgmm.replication.capture.ChangeCapture;
@@ -14,6 +13,8 @@ import io.pgmm.replication.commit.DistributedCommit;
 import io.pgmm.replication.commit.LocalApply;
 import io.pgmm.replication.commit.LocalSessions;
 import io.pgmm.replication.log.DecisionLog;
+import io.pgmm.replication.membership.Membership;
+import io.pgmm.replication.membership.StaticMembership;
 import io.pgmm.replication.transport.PeerTransport;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -97,14 +98,12 @@ public final class ReplicationRuntime implements AutoCloseable {
     ApplyService apply = new ApplyService(jdbcUrl, props, config.replication().applyWorkers(),
         config.replication().applyQueueLength(), Duration.ofMillis(config.replication().applyLockTimeoutMillis()),
         decisionConnections, io.pgmm.replication.apply.MissingRowHandler.NONE, ApplyService.DEFAULT_MAX_BUFFERED_BYTES);
-    Map<Integer, String> names = new LinkedHashMap<>();
+    Membership membership = StaticMembership.of(config);
     Map<Integer, InetSocketAddress> addresses = new LinkedHashMap<>();
-    for (PeerConfig p : cluster.peers()) {
-      names.put(p.nodeId(), p.host() + ":" + p.peerPort());
-      addresses.put(p.nodeId(), InetSocketAddress.createUnresolved(p.host(), p.peerPort()));
-    }
+    membership.current().peers().forEach((id, member) ->
+        addresses.put(id, InetSocketAddress.createUnresolved(member.host(), member.peerPort())));
     CommitCoordinator coordinator = new CommitCoordinator(config.nodeId(), incarnation, clock, decisionLog,
-        new ApplyAdapter(apply), Duration.ofMillis(config.replication().prepareTimeoutMillis()), names);
+        new ApplyAdapter(apply), Duration.ofMillis(config.replication().prepareTimeoutMillis()), membership);
     PeerTransport transport = new PeerTransport(config.nodeId(), cluster.peerHost(), cluster.peerPort(),
         cluster.secret().getBytes(StandardCharsets.UTF_8), addresses, coordinator);
     coordinator.attach(transport);
@@ -122,8 +121,8 @@ public final class ReplicationRuntime implements AutoCloseable {
         log.info("commit stages, mean/max over the last {} s: {}", TIMINGS_INTERVAL_SECONDS, timings);
       }
     }, TIMINGS_INTERVAL_SECONDS, TIMINGS_INTERVAL_SECONDS, TimeUnit.SECONDS);
-    log.info("node {} replicates database {} with peers {} (incarnation {})", config.nodeId(),
-        config.replication().database(), names, incarnation);
+    log.info("node {} replicates database {} with peers {} (generation {}, incarnation {})", config.nodeId(),
+        config.replication().database(), addresses.values(), membership.current().generation(), incarnation);
     return runtime;
   }
 

@@ -5,6 +5,8 @@ import io.pgmm.replication.capture.CaptureListener;
 import io.pgmm.replication.clock.HybridLogicalClock;
 import io.pgmm.replication.log.DecisionLog;
 import io.pgmm.replication.log.DecisionRecord;
+import io.pgmm.replication.membership.Membership;
+import io.pgmm.replication.membership.MembershipView;
 import io.pgmm.replication.transport.PeerMessage;
 import io.pgmm.replication.transport.PeerMessageHandler;
 import io.pgmm.replication.transport.PeerTransport;
@@ -47,14 +49,15 @@ import org.slf4j.LoggerFactory;
  *  a No, a timeout or an unreachable peer before PreCommit: ROLLBACK PREPARED everywhere.
  * </pre>
  *
- * <p>Membership is static (the configured peers, generation 1); every peer must vote. The
+ * <p>Who votes comes from {@link Membership}: every node of the view a transaction prepared in
+ * must vote, and the view's generation travels with its messages. The view is read once, at
+ * start (static membership); following view changes is the Raft issue's. The
  * origin's prepare timestamp and the peers' vote timestamps come from the hybrid logical clock;
  * commitTs is their maximum.
  */
 public final class CommitCoordinator implements DistributedCommit, CaptureListener, PeerMessageHandler, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(CommitCoordinator.class);
-  static final long GENERATION = 1;
   /** Changes are shipped in chunks of about this size: big enough to amortise, small enough to stream. */
   static final int CHUNK_BYTES = 64 * 1024;
   private static final int PEER_QUEUE_MESSAGES = 256;
@@ -72,6 +75,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private final Duration prepareTimeout;
   private final Set<Integer> peers;
   private final Map<Integer, String> peerNames;
+  private final long generation;
   private PeerTransport transport;
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pgmm-commit-timers"));
   private final Map<Gid, OriginTransaction> origin = new ConcurrentHashMap<>();
@@ -89,15 +93,19 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private final StageTimings timings = new StageTimings();
 
   public CommitCoordinator(int selfNode, long incarnation, HybridLogicalClock clock, DecisionLog decisionLog,
-      LocalApply apply, Duration prepareTimeout, Map<Integer, String> peerNames) {
+      LocalApply apply, Duration prepareTimeout, Membership membership) {
     this.selfNode = selfNode;
     this.incarnation = incarnation;
     this.clock = clock;
     this.decisionLog = decisionLog;
     this.apply = apply;
     this.prepareTimeout = prepareTimeout;
-    this.peers = Set.copyOf(new TreeSet<>(peerNames.keySet()));
-    this.peerNames = Map.copyOf(peerNames);
+    MembershipView view = membership.current();
+    this.generation = view.generation();
+    this.peers = Set.copyOf(view.peers().keySet());
+    Map<Integer, String> names = new HashMap<>();
+    view.peers().forEach((id, member) -> names.put(id, member.name()));
+    this.peerNames = Map.copyOf(names);
     for (int peer : peers) {
       feeders.put(peer, new PeerFeeder(peer));
     }
@@ -237,7 +245,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     PeerMessage.ChangeChunk chunk = new PeerMessage.ChangeChunk(tx.gid, tx.chunksSent++, data);
     tx.lastProgressNanos = System.nanoTime();
     for (int peer : peers) {
-      if (!tx.beginSent && !send(peer, new PeerMessage.PrepareBegin(tx.gid, GENERATION, tx.prepareTs))
+      if (!tx.beginSent && !send(peer, new PeerMessage.PrepareBegin(tx.gid, generation, tx.prepareTs))
           || !transport.awaitWritable(peer, WRITABLE_WAIT_MILLIS) || !send(peer, chunk)) {
         abort(tx, "57P03", "pgmm lost node " + peer + " (" + peerNames.get(peer) + ") while replicating the transaction");
         return;
@@ -254,7 +262,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     }
     PeerMessage.Prepare whole = null;
     if (!tx.beginSent) {
-      whole = new PeerMessage.Prepare(tx.gid, GENERATION, tx.prepareTs, tx.chunk.toByteArray());
+      whole = new PeerMessage.Prepare(tx.gid, generation, tx.prepareTs, tx.chunk.toByteArray());
     } else if (tx.chunk.size() > 0) {
       shipChunk(tx);
     }
@@ -332,9 +340,9 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     // the origin only once its record is durable, so nothing is lost by not waiting for it first,
     // and one fsync leaves the critical path.
     for (int peer : peers) {
-      send(peer, new PeerMessage.PreCommit(tx.gid, GENERATION, 0, commitTs));
+      send(peer, new PeerMessage.PreCommit(tx.gid, generation, 0, commitTs));
     }
-    decisionLog.append(new DecisionRecord.PreCommit(tx.gid, GENERATION, 0, commitTs)).whenComplete((v, e) -> {
+    decisionLog.append(new DecisionRecord.PreCommit(tx.gid, generation, 0, commitTs)).whenComplete((v, e) -> {
       if (e != null) {
         unknown(tx, "pgmm could not record the commit decision durably: " + e);
         return;
@@ -617,11 +625,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
 
     private void handle(PeerMessage m) throws InterruptedException {
       if (m instanceof PeerMessage.Prepare p) {
-        begin(p.gid(), p.prepareTs());
+        begin(p.gid(), p.generation(), p.prepareTs());
         chunk(p.gid(), p.data());
         end(p.gid());
       } else if (m instanceof PeerMessage.PrepareBegin b) {
-        begin(b.gid(), b.prepareTs());
+        begin(b.gid(), b.generation(), b.prepareTs());
       } else if (m instanceof PeerMessage.ChangeChunk c) {
         chunk(c.gid(), c.data());
       } else if (m instanceof PeerMessage.PrepareEnd e) {
@@ -629,8 +637,15 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
     }
 
-    private void begin(Gid gid, long prepareTs) throws InterruptedException {
+    private void begin(Gid gid, long txGeneration, long prepareTs) throws InterruptedException {
       clock.observe(prepareTs);
+      if (txGeneration != generation) {
+        // Only the nodes of the generation it prepared in may decide a transaction (DESIGN, Membership).
+        tombstones.add(gid);
+        send(peer, new PeerMessage.Vote(gid, selfNode, false, clock.now(), "57P03", "node " + selfNode
+            + " is in membership generation " + generation + ", the transaction prepared in " + txGeneration));
+        return;
+      }
       if (!tombstones.contains(gid)) {
         applied.put(gid, new PeerTransaction(apply.begin(gid), prepareTs));
       }
