@@ -151,8 +151,8 @@ public final class ReplicationRuntime implements AutoCloseable {
   /** The apply service as the coordinator sees it. */
   private record ApplyAdapter(ApplyService apply) implements LocalApply {
     @Override
-    public Replay begin(Gid gid) throws InterruptedException {
-      RemoteTransaction tx = apply.begin(gid.text());
+    public Replay begin(Gid gid, CompletableFuture<?> after) throws InterruptedException {
+      RemoteTransaction tx = apply.begin(gid.text(), after);
       return new Replay() {
         @Override
         public void append(byte[] pgoutputMessage) throws InterruptedException {
@@ -184,6 +184,11 @@ public final class ReplicationRuntime implements AutoCloseable {
     @Override
     public CompletableFuture<Void> decide(Gid gid, boolean commit) {
       return apply.decide(gid.text(), commit);
+    }
+
+    @Override
+    public CompletableFuture<Void> runOutsideTransaction(String ddlMessage) {
+      return apply.runOutsideTransaction(ddlMessage);
     }
   }
 }

@@ -353,6 +353,47 @@ class ReplicationBasicsTest {
     assertSameEverywhere("chained", "id");
   }
 
+  @Test
+  @Order(13)
+  void createIndexConcurrentlyRunsOnEveryNodeAndCreateDatabaseOnThisOne() throws SQLException {
+    cluster.execute(2, "create table cic (id int primary key, v int)");
+    cluster.execute(2, "insert into cic select g, g % 7 from generate_series(1, 1000) g");
+    String validIndex = "select count(*) from pg_index x join pg_class c on c.oid = x.indexrelid"
+        + " where c.relname = 'cic_v' and x.indisvalid";
+    try (Connection c = cluster.connect(2); Statement s = c.createStatement()) {
+      s.execute("create index concurrently cic_v on cic (v)");
+      assertThat((Object) s.getWarnings()).isNull();
+    }
+    assertOnEveryNode(validIndex, 1);
+    try (Connection c = cluster.connect(3, simpleProtocol()); Statement s = c.createStatement()) {
+      assertThatThrownBy(() -> s.execute("create index concurrently cic_missing on cic (no_such_column)"))
+          .isInstanceOfSatisfying(PSQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42703"));
+      s.execute("drop index concurrently cic_v");
+    }
+    assertOnEveryNode(validIndex, 0);
+    assertOnEveryNode("select count(*) from pg_class where relname = 'cic_missing'", 0);
+
+    // Not all-or-nothing: a node where it fails is named in a warning; the statement stands here.
+    try (Connection direct = cluster.connectDirect(3); Statement s = direct.createStatement()) {
+      s.execute("create table cic_clash (a int)");
+      s.execute("create index cic_w on cic_clash (a)");
+    }
+    try (Connection c = cluster.connect(1); Statement s = c.createStatement()) {
+      s.execute("create index concurrently cic_w on cic (v)");
+      assertThat((Object) s.getWarnings()).isNotNull();
+      assertThat(s.getWarnings().getMessage()).contains("failed on node 3").contains("already exists");
+      assertThat(s.getWarnings().getSQLState()).isEqualTo("01000");
+    }
+    assertThat(countOn(1, "select count(*) from pg_indexes where indexname = 'cic_w' and tablename = 'cic'"))
+        .isEqualTo(1);
+    assertThat(countOn(2, "select count(*) from pg_indexes where indexname = 'cic_w' and tablename = 'cic'"))
+        .isEqualTo(1);
+
+    cluster.execute(1, "create database pgmm_local_only");
+    assertThat(countOn(1, "select count(*) from pg_database where datname = 'pgmm_local_only'")).isEqualTo(1);
+    assertThat(countOn(2, "select count(*) from pg_database where datname = 'pgmm_local_only'")).isZero();
+  }
+
   private static Properties simpleProtocol() {
     Properties p = new Properties();
     p.setProperty("preferQueryMode", "simple");

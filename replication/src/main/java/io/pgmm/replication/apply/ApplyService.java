@@ -72,6 +72,11 @@ public final class ApplyService implements AutoCloseable {
     static final int MAX_PREPARED_STATEMENTS = 1000;
     /** How long a replayed DDL statement may wait for its table locks (the origin's prepare timeout is 30 s). */
     static final long DDL_LOCK_TIMEOUT_MILLIS = 20_000;
+    /**
+     * How long a replay waits for the origin's decided transactions to commit here first; past it the replay
+     * runs anyway (one stuck in doubt must not stop every replay), and at worst votes no.
+     */
+    static final long PREDECESSOR_WAIT_MILLIS = 5_000;
 
     private static final Logger log = LoggerFactory.getLogger(ApplyService.class);
 
@@ -152,12 +157,21 @@ public final class ApplyService implements AutoCloseable {
      * (backpressure). A gid that is being applied here already is refused.
      */
     public RemoteTransaction begin(String gid) throws InterruptedException {
+        return begin(gid, CompletableFuture.completedFuture(null));
+    }
+
+    /**
+     * As {@link #begin(String)}, but the worker starts the replay only once {@code after} completed (or after
+     * {@value #PREDECESSOR_WAIT_MILLIS} ms): the origin's earlier transactions that are decided but not yet
+     * committed here, which this one may build on (a table it created, a row it inserted).
+     */
+    public RemoteTransaction begin(String gid, CompletableFuture<?> after) throws InterruptedException {
         Objects.requireNonNull(gid, "gid");
         if (closed) {
             throw new IllegalStateException("apply service is closed");
         }
         slots.acquire();
-        RemoteTransaction tx = new RemoteTransaction(gid, maxBufferedBytesPerTransaction, this);
+        RemoteTransaction tx = new RemoteTransaction(gid, maxBufferedBytesPerTransaction, this, after);
         if (active.putIfAbsent(gid, tx) != null) {
             slots.release();
             throw new IllegalStateException("transaction " + gid + " is already being applied here");
@@ -196,6 +210,37 @@ public final class ApplyService implements AutoCloseable {
     /** The transaction being applied under {@code gid}, or null. */
     public RemoteTransaction active(String gid) {
         return active.get(gid);
+    }
+
+    /**
+     * Runs a statement that PostgreSQL refuses in a transaction block (CREATE INDEX CONCURRENTLY), given in the
+     * {@link DdlMessage} format, on a connection of its own with the origin's search_path and role. Such a
+     * statement may wait long (for every older transaction here), so it takes neither a worker nor a decision
+     * connection. Completes exceptionally with the server's error.
+     */
+    public CompletableFuture<Void> runOutsideTransaction(String ddlMessage) {
+        return CompletableFuture.runAsync(() -> {
+            DdlMessage ddl = DdlMessage.parse(ddlMessage.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Properties p = new Properties();
+            p.putAll(props);
+            p.setProperty("ApplicationName", "pgmm-statement");
+            try (Connection c = DriverManager.getConnection(jdbcUrl, p); Statement s = c.createStatement()) {
+                if (ddl.searchPath() != null) {
+                    s.execute("SELECT pg_catalog.set_config('search_path', " + ChangeSql.quoteLiteral(ddl.searchPath())
+                            + ", false)");
+                }
+                if (ddl.role() != null) {
+                    s.execute("SET ROLE " + ChangeSql.quoteIdent(ddl.role()));
+                }
+                s.execute(ddl.sql());
+            } catch (SQLException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, runnable -> {
+            Thread t = new Thread(runnable, "pgmm-statement");
+            t.setDaemon(true);
+            t.start();
+        });
     }
 
     /**
@@ -424,6 +469,7 @@ public final class ApplyService implements AutoCloseable {
                     return;
                 }
                 try {
+                    tx.awaitPredecessors(PREDECESSOR_WAIT_MILLIS);
                     applying = tx.gid();
                     if (tx.start()) {
                         apply(tx);

@@ -62,14 +62,16 @@ public final class RemoteTransaction {
     private final ArrayDeque<byte[]> buffer = new ArrayDeque<>();
     private final CompletableFuture<Vote> vote = new CompletableFuture<>();
     private final CompletableFuture<Void> aborted = new CompletableFuture<>();
+    private final CompletableFuture<?> predecessors;
     private long bufferedBytes;
     private boolean prepareRequested;
     private boolean abortRequested;
     private State state = State.QUEUED;
     private volatile Statement running;
 
-    RemoteTransaction(String gid, long maxBufferedBytes, ApplyService service) {
+    RemoteTransaction(String gid, long maxBufferedBytes, ApplyService service, CompletableFuture<?> predecessors) {
         this.gid = gid;
+        this.predecessors = predecessors;
         this.maxBufferedBytes = maxBufferedBytes;
         this.service = service;
     }
@@ -195,6 +197,17 @@ public final class RemoteTransaction {
 
     // ---------------------------------------------------------------------------------------------------------
     // worker side
+
+    /** Waits (bounded) until the transactions this one may build on are committed here. */
+    void awaitPredecessors(long timeoutMillis) {
+        try {
+            predecessors.get(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // Replay anyway: what it needs may be there already, and if not it votes no.
+        }
+    }
 
     /** The worker takes the transaction; false when it was aborted while queued. */
     boolean start() {

@@ -91,6 +91,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   /** Peers' transactions decided to roll back (kept for the life of the process; small records). */
   private final Set<Gid> tombstones = ConcurrentHashMap.newKeySet();
   private final StageTimings timings = new StageTimings();
+  private final PeerStatements statements;
 
   public CommitCoordinator(int selfNode, long incarnation, HybridLogicalClock clock, DecisionLog decisionLog,
       LocalApply apply, Duration prepareTimeout, Membership membership) {
@@ -106,6 +107,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     Map<Integer, String> names = new HashMap<>();
     view.peers().forEach((id, member) -> names.put(id, member.name()));
     this.peerNames = Map.copyOf(names);
+    this.statements = new PeerStatements(selfNode, peerNames, () -> transport, apply);
+    timers.scheduleWithFixedDelay(statements::failUnreachable, 1, 1, TimeUnit.SECONDS);
     for (int peer : peers) {
       feeders.put(peer, new PeerFeeder(peer));
     }
@@ -124,6 +127,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   }
 
   // ---- DistributedCommit (sessions) ------------------------------------------------------
+
+  @Override
+  public CompletableFuture<List<String>> runOnPeers(String ddlMessage) {
+    return statements.runOnPeers(nextGid(), ddlMessage);
+  }
 
   @Override
   public Gid nextGid() {
@@ -538,7 +546,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
 
   @Override
   public void onMessage(int fromNode, PeerMessage message) {
-    if (message instanceof PeerMessage.Vote v) {
+    if (message instanceof PeerMessage.RunStatement r) {
+      statements.onRunStatement(fromNode, r);
+    } else if (message instanceof PeerMessage.StatementDone d) {
+      statements.onStatementDone(fromNode, d);
+    } else if (message instanceof PeerMessage.Vote v) {
       OriginTransaction tx = origin.get(v.gid());
       if (tx == null) {
         return;
@@ -647,7 +659,9 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
         return;
       }
       if (!tombstones.contains(gid)) {
-        applied.put(gid, new PeerTransaction(apply.begin(gid), prepareTs));
+        // The origin's transactions precommitted here before this one arrived may have been
+        // acknowledged to a client who then ran this one: it may need their rows or tables.
+        applied.put(gid, new PeerTransaction(apply.begin(gid, awaitPrecommitted()), prepareTs));
       }
     }
 

@@ -28,6 +28,14 @@ public interface DistributedCommit {
    */
   CompletableFuture<Void> awaitPrecommitted();
 
+  /**
+   * Runs on every peer, each on its own, a statement that PostgreSQL cannot run in a transaction
+   * block (CREATE INDEX CONCURRENTLY) and that already succeeded here, given in the apply's DDL
+   * message format (search_path, role, SQL). Completes with one line per peer where it failed
+   * (empty when it ran everywhere); never exceptionally.
+   */
+  CompletableFuture<java.util.List<String>> runOnPeers(String ddlMessage);
+
   /** Whether writes can be accepted now; a message naming the unreachable peers otherwise. */
   String unavailableReason();
 }

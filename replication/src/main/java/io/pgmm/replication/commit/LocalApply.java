@@ -6,11 +6,20 @@ import java.util.concurrent.CompletableFuture;
 /** What the coordinator needs from this node's PostgreSQL: replaying peers' transactions and deciding prepared ones. */
 public interface LocalApply {
 
-  /** Starts replaying a peer's transaction; blocks while every apply worker is busy and the queue is full. */
-  Replay begin(Gid gid) throws InterruptedException;
+  /**
+   * Starts replaying a peer's transaction once {@code after} completed; blocks while every apply
+   * worker is busy and the queue is full.
+   */
+  Replay begin(Gid gid, CompletableFuture<?> after) throws InterruptedException;
 
   /** COMMIT PREPARED or ROLLBACK PREPARED of {@code gid} here, on connections of their own; idempotent. */
   CompletableFuture<Void> decide(Gid gid, boolean commit);
+
+  /**
+   * Runs, outside any transaction, a statement PostgreSQL cannot run in a block (in the apply's
+   * DDL message format: search_path, role, SQL); completes exceptionally with its error.
+   */
+  CompletableFuture<Void> runOutsideTransaction(String ddlMessage);
 
   /** One peer transaction being replayed. */
   interface Replay {

@@ -17,7 +17,10 @@ enum FrameType {
   DECISION(0x16, false, PeerCodec.GID_BYTES + 1, PeerCodec.GID_BYTES + 1),
   DECISION_ACK(0x17, false, PeerCodec.GID_BYTES + 4, PeerCodec.GID_BYTES + 4),
   WOUND(0x18, false, PeerCodec.GID_BYTES, PeerCodec.GID_BYTES),
-  PREPARE(0x19, false, PeerCodec.GID_BYTES + 20, PeerCodec.GID_BYTES + 20 + PeerMessage.MAX_CHUNK_DATA_BYTES);
+  PREPARE(0x19, false, PeerCodec.GID_BYTES + 20, PeerCodec.GID_BYTES + 20 + PeerMessage.MAX_CHUNK_DATA_BYTES),
+  RUN_STATEMENT(0x1A, false, PeerCodec.GID_BYTES + 4, PeerCodec.GID_BYTES + 4 + PeerMessage.MAX_STATEMENT_BYTES),
+  STATEMENT_DONE(0x1B, false, PeerCodec.GID_BYTES + 4 + 4 + 4,
+      PeerCodec.GID_BYTES + 4 + 4 + PeerCodec.MAX_SQLSTATE_BYTES + 4 + PeerCodec.MAX_VOTE_MESSAGE_BYTES);
 
   static final int HEADER_BYTES = 5;
   /** The largest body of any frame type. */

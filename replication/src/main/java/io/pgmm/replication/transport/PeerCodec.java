@@ -28,6 +28,8 @@ import java.nio.charset.StandardCharsets;
  *   Decision     = Gid commit:boolean
  *   DecisionAck  = Gid voterNode:int32
  *   Wound        = Gid
+ *   RunStatement  = Gid statement:string
+ *   StatementDone = Gid node:int32 sqlState:string message:string
  * </pre>
  *
  * Every length read from the wire is checked against the frame's remaining bytes and a fixed limit before
@@ -62,6 +64,10 @@ final class PeerCodec {
       return FrameType.DECISION_ACK;
     } else if (message instanceof PeerMessage.Wound) {
       return FrameType.WOUND;
+    } else if (message instanceof PeerMessage.RunStatement) {
+      return FrameType.RUN_STATEMENT;
+    } else if (message instanceof PeerMessage.StatementDone) {
+      return FrameType.STATEMENT_DONE;
     } else if (message instanceof Handshake.Hello) {
       return FrameType.HELLO;
     } else if (message instanceof Handshake.Auth) {
@@ -122,6 +128,12 @@ final class PeerCodec {
         out.writeByte(d.commit() ? 1 : 0);
       } else if (m instanceof PeerMessage.DecisionAck a) {
         out.writeInt(a.voterNode());
+      } else if (m instanceof PeerMessage.RunStatement r) {
+        writeString(r.statement(), out);
+      } else if (m instanceof PeerMessage.StatementDone d) {
+        out.writeInt(d.node());
+        writeString(d.sqlState(), out);
+        writeString(d.message(), out);
       } else if (!(m instanceof PeerMessage.Wound)) {
         throw new IllegalArgumentException("unknown peer message " + m);
       }
@@ -168,6 +180,16 @@ final class PeerCodec {
         case DECISION -> new PeerMessage.Decision(readGid(body), readBoolean(body));
         case DECISION_ACK -> new PeerMessage.DecisionAck(readGid(body), body.readInt());
         case WOUND -> new PeerMessage.Wound(readGid(body));
+        case RUN_STATEMENT -> {
+          Gid gid = readGid(body);
+          String statement = readString(body, PeerMessage.MAX_STATEMENT_BYTES);
+          if (statement == null) {
+            throw new MalformedFrameException("RUN_STATEMENT without a statement");
+          }
+          yield new PeerMessage.RunStatement(gid, statement);
+        }
+        case STATEMENT_DONE -> new PeerMessage.StatementDone(readGid(body), body.readInt(),
+            readString(body, MAX_SQLSTATE_BYTES), readString(body, MAX_VOTE_MESSAGE_BYTES));
       };
     } catch (IndexOutOfBoundsException e) {
       throw new MalformedFrameException(type + " body too short");

@@ -21,6 +21,7 @@ import java.util.Objects;
  *    Decision{gid, commit}               ──►
  *                                        ◄──  DecisionAck{gid, voter}
  *  any node ── Wound{gid} ──► origin of gid   (an older transaction needs gid's rows)
+ *  any node ── RunStatement{id, statement} ──► peer;  ◄── StatementDone{id, node, sqlState, message}
  * </pre>
  */
 public sealed interface PeerMessage {
@@ -31,6 +32,8 @@ public sealed interface PeerMessage {
   int MAX_CHUNK_DATA_BYTES = 1 << 20;
   /** Longest {@link Vote#message()} in chars; longer messages are cut (UTF-8 at most 3 bytes per char here). */
   int MAX_VOTE_MESSAGE_CHARS = 1000;
+  /** Largest {@link RunStatement#statement()} in UTF-8 bytes. */
+  int MAX_STATEMENT_BYTES = 1 << 20;
 
   record PrepareBegin(Gid gid, long generation, long prepareTs) implements PeerMessage {
     public PrepareBegin {
@@ -118,16 +121,8 @@ public sealed interface PeerMessage {
       Objects.requireNonNull(gid, "gid");
       requireNode(voterNode);
       requireNonNegative(voterTs, "voterTs");
-      if (sqlState != null && (sqlState.length() != 5 || !sqlState.chars().allMatch(ch -> ch >= '0' && ch <= 'Z'))) {
-        throw new IllegalArgumentException("invalid SQLSTATE " + sqlState);
-      }
-      if (message != null && message.length() > MAX_VOTE_MESSAGE_CHARS) {
-        int end = MAX_VOTE_MESSAGE_CHARS;
-        if (Character.isHighSurrogate(message.charAt(end - 1))) {
-          end--;
-        }
-        message = message.substring(0, end);
-      }
+      requireSqlState(sqlState);
+      message = cut(message);
     }
   }
 
@@ -164,6 +159,49 @@ public sealed interface PeerMessage {
     public Wound {
       Objects.requireNonNull(gid, "gid");
     }
+  }
+
+  /**
+   * A statement that cannot run in a transaction block (CREATE INDEX CONCURRENTLY), in the apply's DDL message
+   * format (search_path and role, then the SQL), for the peer to run on its own; {@code gid} names the request.
+   */
+  record RunStatement(Gid gid, String statement) implements PeerMessage {
+    public RunStatement {
+      Objects.requireNonNull(gid, "gid");
+      Objects.requireNonNull(statement, "statement");
+      int bytes = statement.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (bytes > MAX_STATEMENT_BYTES) {
+        throw new IllegalArgumentException("statement of " + bytes + " bytes is over the limit");
+      }
+    }
+  }
+
+  /** How a {@link RunStatement} ended on {@code node}: {@code sqlState} null when it succeeded. */
+  record StatementDone(Gid gid, int node, String sqlState, String message) implements PeerMessage {
+    public StatementDone {
+      Objects.requireNonNull(gid, "gid");
+      requireNode(node);
+      requireSqlState(sqlState);
+      message = cut(message);
+    }
+  }
+
+  private static void requireSqlState(String sqlState) {
+    if (sqlState != null && (sqlState.length() != 5 || !sqlState.chars().allMatch(ch -> ch >= '0' && ch <= 'Z'))) {
+      throw new IllegalArgumentException("invalid SQLSTATE " + sqlState);
+    }
+  }
+
+  /** A message for a client, cut to {@link #MAX_VOTE_MESSAGE_CHARS}. */
+  private static String cut(String message) {
+    if (message == null || message.length() <= MAX_VOTE_MESSAGE_CHARS) {
+      return message;
+    }
+    int end = MAX_VOTE_MESSAGE_CHARS;
+    if (Character.isHighSurrogate(message.charAt(end - 1))) {
+      end--;
+    }
+    return message.substring(0, end);
   }
 
   private static void requireNonNegative(long value, String name) {

@@ -34,7 +34,10 @@ class PeerCodecTest {
         new PeerMessage.Decision(GID, true),
         new PeerMessage.Decision(GID, false),
         new PeerMessage.DecisionAck(GID, 3),
-        new PeerMessage.Wound(GID));
+        new PeerMessage.Wound(GID),
+        new PeerMessage.RunStatement(GID, "pgmm-ddl/1\nsearch_path: public\nrole: app\n\ncreate index concurrently i on t (a)"),
+        new PeerMessage.StatementDone(GID, 2, null, null),
+        new PeerMessage.StatementDone(GID, 2, "42P07", "relation \"i\" already exists"));
   }
 
   private static EmbeddedChannel authenticatedDecoder() {

@@ -10,6 +10,7 @@ import io.pgmm.protocol.ErrorField;
 import io.pgmm.protocol.ErrorResponse;
 import io.pgmm.protocol.FrontendEncoder;
 import io.pgmm.protocol.MessageFramer;
+import io.pgmm.protocol.NoticeResponse;
 import io.pgmm.protocol.Query;
 import io.pgmm.protocol.ReadyForQuery;
 import io.pgmm.protocol.Sync;
@@ -254,9 +255,14 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
 
   private void decide(ClientUnit unit, Facts facts) {
     if (facts.notInBlock) {
-      // VACUUM, CREATE DATABASE, CREATE INDEX CONCURRENTLY...: PostgreSQL refuses them in a block,
-      // so they cannot be prepared; they run on this node only (README: limits).
-      forward(unit);
+      // PostgreSQL refuses these in a block, so they cannot be prepared. VACUUM, CREATE DATABASE,
+      // ALTER SYSTEM... stay on this node; CREATE INDEX CONCURRENTLY and its kind run here, then on
+      // every peer (README: DDL).
+      if (facts.runsOnEveryNode(unit)) {
+        runOnEveryNode(unit, facts.statements.get(0));
+      } else {
+        forward(unit);
+      }
       return;
     }
     if (unit.kind == ClientUnit.Kind.QUERY && facts.statements.size() > 1
@@ -329,6 +335,39 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         case FAILED -> inject("ROLLBACK", r -> finish(null, null, TransactionStatus.IDLE));
         case IDLE -> finish(null, null, TransactionStatus.IDLE);
       }
+    });
+    writeAll(unit.messages);
+    unit.messages.clear();
+    wires.flush();
+  }
+
+  /**
+   * A statement every node must run outside a transaction: here first (PostgreSQL's own answer,
+   * error or not, goes to the client), then, if it succeeded, on every peer; the client's
+   * ReadyForQuery waits for them. It cannot be all-or-nothing: a peer where it failed is named in
+   * a WARNING, with what to do.
+   */
+  private void runOnEveryNode(ClientUnit unit, Statement statement) {
+    busy = true;
+    String[] message = new String[1];
+    inject("SELECT " + ddlMessageExpression(statement.text()), r -> {
+      message[0] = r.failed() || r.firstColumn().isEmpty() ? null : r.firstColumn().get(0);
+    });
+    router.expectForClientThen(end -> {
+      if (end.error() != null || message[0] == null) {
+        finish(null, null, end.status());
+        return;
+      }
+      commit.runOnPeers(message[0]).whenComplete((failures, e) -> wires.runOnEventLoop(() -> {
+        if (!failures.isEmpty()) {
+          wires.toClient(encode(new NoticeResponse(withHint(ErrorResponse.of("WARNING", "01000",
+              "the statement succeeded on this node but failed on " + String.join("; ", failures)),
+              "Run it again on the nodes named (directly, or here with IF NOT EXISTS / IF EXISTS), or undo it"
+                  + " here; until then the nodes differ in this object.").fields())));
+        }
+        finish(null, null, end.status());
+        wires.flush();
+      }));
     });
     writeAll(unit.messages);
     unit.messages.clear();
@@ -672,13 +711,20 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     for (Statement s : facts.statements) {
       if (s.kind().isReplicatedDdl()) {
         String text = s.kind() == StatementKind.DDL_CREATE_TABLE_AS ? CreateTableAs.forPeers(s.text()) : s.text();
-        String tag = dollarTag(text);
-        // The apply's DdlMessage format: a header of search_path and role, an empty line, the SQL.
-        inject("SELECT pg_catalog.pg_logical_emit_message(true, 'pgmm.ddl', 'pgmm-ddl/1' || chr(10)"
-            + " || 'search_path: ' || pg_catalog.current_setting('search_path') || chr(10)"
-            + " || 'role: ' || current_user || chr(10) || chr(10) || " + tag + text + tag + ")", r -> { });
+        inject("SELECT pg_catalog.pg_logical_emit_message(true, 'pgmm.ddl', " + ddlMessageExpression(text) + ")",
+            r -> { });
       }
     }
+  }
+
+  /**
+   * An SQL expression, evaluated in the client's session, for the apply's DdlMessage format: a
+   * header of search_path and role, an empty line, the SQL.
+   */
+  private static String ddlMessageExpression(String sql) {
+    String tag = dollarTag(sql);
+    return "'pgmm-ddl/1' || chr(10) || 'search_path: ' || pg_catalog.current_setting('search_path') || chr(10)"
+        + " || 'role: ' || current_user || chr(10) || chr(10) || " + tag + sql + tag;
   }
 
   private static ErrorResponse withHint(ErrorResponse error, String hint) {
@@ -785,6 +831,12 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       boolean notInBlock = statements.stream().anyMatch(Statement::cannotRunInBlock);
       return new Facts(List.copyOf(statements), commits, commitExecute, mayWrite, control, ddl, refusal, notInBlock,
           chains);
+    }
+
+    /** A unit of one statement that PostgreSQL runs outside a block and every node must run. */
+    boolean runsOnEveryNode(ClientUnit unit) {
+      return statements.size() == 1 && statements.get(0).kind() == StatementKind.NOT_IN_BLOCK
+          && statements.get(0).replicated() && (unit.complete || unit.kind == ClientUnit.Kind.QUERY);
     }
 
     /** The unit's first COMMIT (the one the sidecar runs) is COMMIT AND CHAIN. */

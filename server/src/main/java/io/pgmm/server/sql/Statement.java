@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param locksRows a read with {@code FOR UPDATE/NO KEY UPDATE/SHARE/KEY SHARE}: the locks stay on this node,
  *     but PostgreSQL refuses it in a read-only transaction (verified on 15.18)
  * @param replicated peers must run this statement's text too: DDL and DDL_CREATE_TABLE_AS inside the
- *     transaction, NOT_IN_BLOCK statements such as CREATE DATABASE outside 2PC
+ *     transaction, NOT_IN_BLOCK statements such as CREATE INDEX CONCURRENTLY outside 2PC
  * @param name what the statement names, where the session may need it: the savepoint, the gid of PREPARE
  *     TRANSACTION / COMMIT PREPARED / ROLLBACK PREPARED, the prepared statement of PREPARE / EXECUTE /
  *     DEALLOCATE, the parameter of SET / RESET / SHOW ({@code "all"} for RESET ALL), the channel of LISTEN /

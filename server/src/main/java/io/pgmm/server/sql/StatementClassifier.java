@@ -832,7 +832,7 @@ public final class StatementClassifier {
       return lx.is("concurrently") ? notInBlock(true, true) : new Facts(StatementKind.DDL);
     }
     if (lx.isAny("database", "tablespace")) {
-      return notInBlock(true, true);
+      return notInBlock(false, true); // only one database is replicated; a tablespace's path is the machine's
     }
     if (lx.is("subscription")) {
       return notInBlock(false, true);
@@ -871,7 +871,7 @@ public final class StatementClassifier {
       return lx.is("concurrently") ? notInBlock(true, true) : new Facts(StatementKind.DDL);
     }
     if (lx.isAny("database", "tablespace")) {
-      return notInBlock(true, true);
+      return notInBlock(false, true); // only one database is replicated; a tablespace's path is the machine's
     }
     if (lx.is("subscription")) {
       return notInBlock(false, true);

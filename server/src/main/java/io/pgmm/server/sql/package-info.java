@@ -40,10 +40,11 @@
  * and never replicated: {@code LOCAL_ONLY} (with mayWrite, since PostgreSQL refuses them in a read-only
  * transaction). ANALYZE, CLUSTER of a table, REINDEX, CHECKPOINT and LOAD run on this node only
  * ({@code LOCAL_ONLY}). VACUUM, ALTER SYSTEM (each node has its own configuration), REINDEX CONCURRENTLY or of
- * a whole schema/database/system, CLUSTER without a table and subscriptions cannot run in a block and stay
- * local: {@code NOT_IN_BLOCK} with {@code replicated() == false}. CREATE/DROP DATABASE, CREATE/DROP
- * TABLESPACE, CREATE/DROP INDEX CONCURRENTLY and REFRESH MATERIALIZED VIEW CONCURRENTLY are {@code
- * NOT_IN_BLOCK} with {@code replicated() == true}: every node must run them, outside 2PC. (REFRESH …
+ * a whole schema/database/system, CLUSTER without a table, subscriptions, CREATE/DROP DATABASE (one database
+ * is replicated; the others are each node's own) and CREATE/DROP TABLESPACE (its path is the machine's) cannot
+ * run in a block and stay local: {@code NOT_IN_BLOCK} with {@code replicated() == false}. CREATE/DROP INDEX
+ * CONCURRENTLY and REFRESH MATERIALIZED VIEW CONCURRENTLY are {@code NOT_IN_BLOCK} with {@code replicated() ==
+ * true}: every node runs them, outside 2PC, after this one. (REFRESH …
  * CONCURRENTLY is accepted in a block by PostgreSQL, but it uses a temporary table, so the block cannot be
  * prepared: verified on 15.18.) Row locks ({@code SELECT … FOR UPDATE}), LOCK TABLE, LISTEN/NOTIFY, SET and
  * cursors are per node too. A DROP or ALTER of a temporary object cannot be told from its text and is
