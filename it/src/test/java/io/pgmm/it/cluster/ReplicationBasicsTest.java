@@ -407,6 +407,34 @@ class ReplicationBasicsTest {
     }
   }
 
+  @Test
+  @Order(14)
+  void aLocalTransactionIdleInItsBlockGivesWayToAnOlderReplayAtOnce() throws SQLException {
+    cluster.execute(1, "create table idle_holder (id int primary key, v int not null)");
+    cluster.execute(1, "insert into idle_holder values (1, 0)");
+    try (Connection local = cluster.connect(1); Statement s = local.createStatement()) {
+      local.setAutoCommit(false);
+      s.execute("update idle_holder set v = v + 1 where id = 1");
+      // The client sits in its block, out of a cancel's reach; node 2's write must not wait for it.
+      cluster.execute(2, "update idle_holder set v = v + 10 where id = 1");
+      assertThatThrownBy(() -> s.execute("select 1")).isInstanceOfSatisfying(PSQLException.class, e -> {
+        assertThat(e.getSQLState()).isEqualTo("40001");
+        assertThat(e.getMessage()).contains("older transaction from node 2");
+      });
+      local.rollback();
+      s.execute("update idle_holder set v = v + 100 where id = 1"); // the session goes on as usual
+      local.commit();
+    }
+    try (Connection local = cluster.connect(1, simpleProtocol()); Statement s = local.createStatement()) {
+      s.execute("begin; update idle_holder set v = v + 1 where id = 1");
+      cluster.execute(3, "update idle_holder set v = v + 1000 where id = 1");
+      // COMMIT of the failed block: PostgreSQL would answer ROLLBACK without an error.
+      assertThatThrownBy(() -> s.execute("commit")).isInstanceOfSatisfying(PSQLException.class,
+          e -> assertThat(e.getSQLState()).isEqualTo("40001"));
+    }
+    assertOnEveryNode("select v from idle_holder where id = 1", 1110);
+  }
+
   private static long countOn(Statement s, String sql) throws SQLException {
     try (ResultSet rs = s.executeQuery(sql)) {
       rs.next();

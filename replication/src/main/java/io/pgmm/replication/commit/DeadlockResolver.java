@@ -143,7 +143,7 @@ public final class DeadlockResolver implements AutoCloseable {
   /**
    * A local client's transaction, not yet prepared, holds up the replay of {@code waiting}: it is the
    * younger, so it is aborted (its statement cancelled; its client gets 40001). A client idle inside its
-   * transaction is not reached by a cancel: then the replay's lock timeout votes No, as before.
+   * transaction is out of a cancel's reach: its session fails the block itself (see {@link LocalSessions}).
    */
   private void woundClient(int pid, Gid waiting) {
     String message = "pgmm: write conflict with an older transaction from node " + waiting.originNode()

@@ -16,8 +16,9 @@ public interface LocalSessions {
   /**
    * Arms the session whose PostgreSQL backend is {@code backendPid} so that the query cancel about
    * to follow reaches its client as SQLSTATE 40001 with {@code message} (a retry will do), not as
-   * 57014. Completes with false when no client session of this sidecar is in a transaction on that
-   * backend; the caller then cancels nothing.
+   * 57014. A session whose client sits idle inside its block (where a cancel does nothing) fails
+   * the block itself, which releases its locks. Completes with false when no client session of
+   * this sidecar is in a transaction on that backend; the caller then cancels nothing.
    */
   CompletableFuture<Boolean> armWound(int backendPid, String message);
 }

@@ -81,6 +81,7 @@ final class BackendRouter implements RelayScanner.Inspector {
   private ErrorResponse wound;
   private int woundsArmed;
   private long woundUntilNanos;
+  private ErrorResponse blockWound;
 
   /** @param toClient writes to the client; used for errors the router rewrites */
   BackendRouter(TransactionTracker tracker, Consumer<ErrorResponse> errorObserver, Consumer<ByteBuf> toClient) {
@@ -99,6 +100,19 @@ final class BackendRouter implements RelayScanner.Inspector {
     wound = error;
     woundsArmed++;
     woundUntilNanos = System.nanoTime() + WOUND_ARMED_NANOS;
+  }
+
+  /**
+   * The sidecar failed the client's idle block for an older transaction: until the block ends,
+   * the first 25P02 ("current transaction is aborted") the client would get is {@code error}.
+   */
+  void woundBlock(ErrorResponse error) {
+    blockWound = error;
+  }
+
+  /** The error of {@link #woundBlock} while its block lasts and the client has not heard it; else null. */
+  ErrorResponse blockWound() {
+    return blockWound;
   }
 
   void expectForClient() {
@@ -161,6 +175,10 @@ final class BackendRouter implements RelayScanner.Inspector {
         rewritten = System.nanoTime() - woundUntilNanos < 0;
         error = rewritten ? wound : error;
         woundsArmed = rewritten ? woundsArmed - 1 : 0;
+      } else if (blockWound != null && "25P02".equals(error.sqlState()) && !(pending.peek() instanceof ToSidecar)) {
+        rewritten = true;
+        error = blockWound;
+        blockWound = null;
       }
       errorObserver.accept(error);
     }
@@ -170,6 +188,9 @@ final class BackendRouter implements RelayScanner.Inspector {
     }
     if (type == 'Z') {
       TransactionStatus status = tracker.onReadyForQuery(payload.getByte(payload.readerIndex()));
+      if (status == TransactionStatus.IDLE) {
+        blockWound = null;
+      }
       pending.poll();
       if (head instanceof ToClientThen t) {
         UnitEnd end = new UnitEnd(status, t.error);

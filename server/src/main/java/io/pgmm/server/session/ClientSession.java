@@ -114,7 +114,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     c.eventLoop().execute(() -> {
       BackendRouter r = router;
       if (r != null && c.isActive()) {
-        r.armWound(ErrorResponse.of("ERROR", "40001", message));
+        ErrorResponse wound = ErrorResponse.of("ERROR", "40001", message);
+        r.armWound(wound);
+        if (interceptor != null) {
+          interceptor.woundIfIdleInTransaction(wound);
+        }
       }
       armed.complete(r != null && c.isActive());
     });

@@ -186,6 +186,27 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     return false;
   }
 
+  /**
+   * Conflict resolution aborts this session's transaction for an older one. A running statement
+   * is cancelled (the router turns the 57014 into {@code wound}); a client idle inside its block
+   * is out of a cancel's reach, so the sidecar fails the block itself: PostgreSQL releases an
+   * aborted block's locks at once. The client hears {@code wound} at its next statement (instead
+   * of 25P02) or at its COMMIT.
+   */
+  void woundIfIdleInTransaction(ErrorResponse wound) {
+    if (busy || wrapOpen || current != null || !waiting.isEmpty() || !router.idle()
+        || tracker.status() != TransactionStatus.IN_TRANSACTION) {
+      return;
+    }
+    busy = true;
+    inject("DO $pgmm$BEGIN RAISE EXCEPTION USING ERRCODE = '40001', MESSAGE = 'pgmm: wounded'; END$pgmm$", r -> {
+      busy = false;
+      router.woundBlock(wound);
+      drain();
+    });
+    wires.flush();
+  }
+
   private void submit(ClientUnit unit) {
     waiting.add(unit);
     drain();
@@ -376,6 +397,13 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
 
   /** A unit that ends the client's transaction with COMMIT, now that PostgreSQL has answered all before it. */
   private void commitUnit(ClientUnit unit, Facts facts) {
+    ErrorResponse wound = router.blockWound();
+    if (wound != null && tracker.status() == TransactionStatus.FAILED && unit.kind == ClientUnit.Kind.QUERY) {
+      // PostgreSQL would answer ROLLBACK without an error; the client must hear that it lost.
+      unit.release();
+      rollBack(wound, outcome -> finish(outcome, null, TransactionStatus.IDLE));
+      return;
+    }
     if (tracker.status() != TransactionStatus.IN_TRANSACTION) {
       // COMMIT of a failed block is a ROLLBACK, outside a block a warning: PostgreSQL's own answers.
       busy = false;
