@@ -126,6 +126,11 @@ public final class ReplicationRuntime implements AutoCloseable {
     return runtime;
   }
 
+  /** Commit decisions the decision log still keeps: those some node has not confirmed as done. */
+  public int decisionsHeld() {
+    return decisionLog.liveCount();
+  }
+
   public DistributedCommit commit() {
     return coordinator;
   }

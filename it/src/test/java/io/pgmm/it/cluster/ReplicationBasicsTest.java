@@ -450,6 +450,12 @@ class ReplicationBasicsTest {
         assertThat(cluster.preparedXacts(i)).as("prepared transactions on node %d", i).isZero();
       }
     });
+    // Decisions done everywhere leave the decision log (else it grows with every transaction).
+    await("decision logs emptied").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (int i = 1; i <= 3; i++) {
+        assertThat(cluster.runtime(i).decisionsHeld()).as("decisions held on node %d", i).isZero();
+      }
+    });
   }
 
   private static void assertSameEverywhere(String table, String orderBy) throws SQLException {

@@ -356,7 +356,7 @@ public final class ApplyService implements AutoCloseable {
     private Connection openDecisionConnection() throws SQLException {
         Properties p = new Properties();
         p.putAll(props);
-        p.putIfAbsent("ApplicationName", "pgmm-decide");
+        p.setProperty("ApplicationName", "pgmm-decide");
         Connection c = DriverManager.getConnection(jdbcUrl, p);
         c.setAutoCommit(true);
         return c;
@@ -440,7 +440,7 @@ public final class ApplyService implements AutoCloseable {
         Connection open() throws SQLException {
             Properties p = new Properties();
             p.putAll(props);
-            p.putIfAbsent("ApplicationName", "pgmm-apply-" + number);
+            p.setProperty("ApplicationName", "pgmm-apply-" + number);
             Connection c = DriverManager.getConnection(jdbcUrl, p);
             c.setAutoCommit(true);
             backendPid = c.unwrap(org.postgresql.PGConnection.class).getBackendPID();

@@ -114,7 +114,7 @@ public final class ChangeCapture implements AutoCloseable {
         PGProperty.REPLICATION.set(this.props, "database");
         PGProperty.PREFER_QUERY_MODE.set(this.props, "simple");
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(this.props, "15");
-        this.props.putIfAbsent(PGProperty.APPLICATION_NAME.getName(), "pgmm-capture-" + nodeId);
+        this.props.setProperty(PGProperty.APPLICATION_NAME.getName(), "pgmm-capture-" + nodeId);
         this.thread = new Thread(this::run, "pgmm-capture-" + nodeId);
         this.thread.setDaemon(true);
     }

@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  *  all yes: commitTs = max(ts); log PreCommit (fsync)
  *                        ── PreCommit ────────────────────► log PreCommit (fsync)
  *                        ◄──────────────────── PreCommitAck
- *  all acks: COMMIT PREPARED here, client hears COMMIT
+ *  all acks: COMMIT PREPARED here (the Decision goes out at the same time), client hears COMMIT
  *                        ── Decision ─────────────────────► COMMIT PREPARED
+ *                        ◄──────────────────── DecisionAck     (all acks: the log may drop the PreCommit)
  *  a No, a timeout or an unreachable peer before PreCommit: ROLLBACK PREPARED everywhere.
  * </pre>
  *
@@ -80,6 +81,12 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pgmm-commit-timers"));
   private final Map<Gid, OriginTransaction> origin = new ConcurrentHashMap<>();
   private final Map<Gid, PeerTransaction> applied = new ConcurrentHashMap<>();
+  /**
+   * This node's committed transactions whose Decision some peer has not acknowledged yet: their
+   * PreCommit records stay in the decision log until every peer has (then the log may drop them;
+   * without that it grows with every transaction, in memory too).
+   */
+  private final Map<Gid, Set<Integer>> awaitingDecisionAcks = new ConcurrentHashMap<>();
   /**
    * Distributed transactions precommitted here and not yet committed or rolled back here, for
    * global reads. Not every prepared one: a transaction still collecting votes cannot have been
@@ -381,6 +388,15 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     }
     timings.record(StageTimings.Stage.PRECOMMIT, tx.precommitNanos);
     tx.commitNanos = System.nanoTime();
+    // Every node holds the PreCommit: the decision cannot change, so the peers commit alongside
+    // this node rather than after it (a global read on a peer waits for that commit).
+    Set<Integer> acks = ConcurrentHashMap.newKeySet();
+    acks.addAll(peers);
+    acks.add(selfNode);
+    awaitingDecisionAcks.put(tx.gid, acks);
+    for (int peer : peers) {
+      send(peer, new PeerMessage.Decision(tx.gid, true));
+    }
     commitLocally(tx, 1);
   }
 
@@ -396,16 +412,14 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
         unknown(tx, "pgmm could not COMMIT PREPARED " + tx.gid + " locally: " + e.getMessage());
         return;
       }
-      for (int peer : peers) {
-        send(peer, new PeerMessage.Decision(tx.gid, true));
-      }
       synchronized (tx) {
         tx.state = tx.state.moveTo(OriginState.COMMITTED);
       }
       timings.record(StageTimings.Stage.COMMIT, tx.commitNanos);
       timings.record(StageTimings.Stage.TOTAL, tx.beginPrepareNanos);
       decided(tx.gid);
-      decisionLog.append(new DecisionRecord.Committed(tx.gid));
+      // No Committed record: the PreCommit says the decision, and pg_prepared_xacts whether it is done here.
+      committedOn(tx.gid, selfNode);
       tx.outcome.complete(new CommitOutcome.Committed(tx.commitTs));
       forget(tx);
     });
@@ -469,6 +483,14 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
       abort(tx, "40001", "pgmm: no vote from node(s) " + silent + " within " + prepareTimeout.toMillis()
           + " ms (a conflicting transaction on another node holds the rows, or a node is slow); retry the transaction");
+    }
+  }
+
+  /** {@code node} committed this node's {@code gid}; once every node has, its PreCommit record may go. */
+  private void committedOn(Gid gid, int node) {
+    Set<Integer> waiting = awaitingDecisionAcks.get(gid);
+    if (waiting != null && waiting.remove(node) && waiting.isEmpty() && awaitingDecisionAcks.remove(gid) != null) {
+      decisionLog.forget(gid);
     }
   }
 
@@ -576,8 +598,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
         }
         maybeCommit(tx);
       }
-    } else if (message instanceof PeerMessage.DecisionAck) {
-      // Decisions are not resent yet: recovery (a later issue) re-asks for them.
+    } else if (message instanceof PeerMessage.DecisionAck a) {
+      committedOn(a.gid(), a.voterNode());
     } else if (message instanceof PeerMessage.PreCommit p) {
       // Decisions never queue behind the replay of other transactions (they release its locks).
       onPreCommit(fromNode, p);
@@ -724,7 +746,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       if (e != null) {
         log.error("decision {} on {} failed here: {}", d.commit() ? "COMMIT" : "ROLLBACK", d.gid(), e.toString());
       }
-      // No Committed record here: pgmm.applied_xacts, committed in the same transaction, says so.
+      // No Committed record here: pgmm.applied_xacts, committed in the same transaction, says so;
+      // and the PreCommit is not needed any more (its origin keeps its own until every node acked).
+      if (e == null && d.commit()) {
+        decisionLog.forget(d.gid());
+      }
       decided(d.gid());
       send(peer, new PeerMessage.DecisionAck(d.gid(), selfNode));
     });

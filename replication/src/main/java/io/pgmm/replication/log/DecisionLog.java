@@ -91,6 +91,7 @@ public final class DecisionLog implements AutoCloseable {
   private final Options options;
   private final Map<Gid, DecisionRecord> replayed;
   private final TreeMap<Gid, DecisionRecord> live; // writer thread only
+  private volatile int liveCount;
   private final BlockingQueue<Pending> queue;
   private final ByteBuffer batchBuffer;
   private final Thread writer;
@@ -119,6 +120,7 @@ public final class DecisionLog implements AutoCloseable {
     this.live = new TreeMap<>();
     long fileSize = channel.size();
     long validEnd = scan(channel, live);
+    this.liveCount = live.size();
     long maxTornBytes = (long) options.maxBatchRecords() * RecordCodec.MAX_RECORD_BYTES;
     this.truncatedBytes = fileSize - validEnd;
     if (truncatedBytes > maxTornBytes) {
@@ -199,6 +201,11 @@ public final class DecisionLog implements AutoCloseable {
   }
 
   /** How many times the writer called {@code force}: one per batch (plus compactions). */
+  /** Gids whose latest record the log keeps (not forgotten), as of the last batch written. */
+  public int liveCount() {
+    return liveCount;
+  }
+
   public long forceCount() {
     return forceCount.get();
   }
@@ -294,6 +301,7 @@ public final class DecisionLog implements AutoCloseable {
         live.remove(p.forget());
       }
     }
+    liveCount = live.size();
     for (Pending p : batch) {
       p.done().complete(null);
     }

@@ -178,10 +178,12 @@ class DecisionLogTest {
         log.append(new DecisionRecord.Committed(gid(3, 10 + (i % 40)))).get();
       }
       assertThat(log.compactionCount()).isPositive();
+      assertThat(log.liveCount()).isEqualTo(40);
     }
     assertThat(Files.size(dir.resolve(DecisionLog.FILE_NAME))).isLessThan(8192);
     try (DecisionLog log = DecisionLog.open(dir, small)) {
       assertThat(log.replay()).hasSize(40);
+      assertThat(log.liveCount()).isEqualTo(40);
       assertThat(log.replay().get(gid(3, 10))).isEqualTo(new DecisionRecord.Committed(gid(3, 10)));
       assertThat(Files.exists(dir.resolve(DecisionLog.FILE_NAME + ".compact"))).isFalse();
     }
