@@ -432,7 +432,15 @@ class ReplicationBasicsTest {
       assertThatThrownBy(() -> s.execute("commit")).isInstanceOfSatisfying(PSQLException.class,
           e -> assertThat(e.getSQLState()).isEqualTo("40001"));
     }
-    assertOnEveryNode("select v from idle_holder where id = 1", 1110);
+    try (Connection local = cluster.connect(1); Statement s = local.createStatement()) {
+      local.setAutoCommit(false);
+      s.execute("update idle_holder set v = v + 1 where id = 1");
+      cluster.execute(2, "update idle_holder set v = v + 10000 where id = 1");
+      // The same through the extended protocol (pgjdbc's commit): an error, never a silent rollback.
+      assertThatThrownBy(local::commit).isInstanceOfSatisfying(PSQLException.class,
+          e -> assertThat(e.getSQLState()).isEqualTo("40001"));
+    }
+    assertOnEveryNode("select v from idle_holder where id = 1", 11110);
   }
 
   private static long countOn(Statement s, String sql) throws SQLException {

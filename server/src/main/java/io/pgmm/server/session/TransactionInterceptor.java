@@ -397,14 +397,10 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
 
   /** A unit that ends the client's transaction with COMMIT, now that PostgreSQL has answered all before it. */
   private void commitUnit(ClientUnit unit, Facts facts) {
-    ErrorResponse wound = router.blockWound();
-    if (wound != null && tracker.status() == TransactionStatus.FAILED && unit.kind == ClientUnit.Kind.QUERY) {
-      // PostgreSQL would answer ROLLBACK without an error; the client must hear that it lost.
-      unit.release();
-      rollBack(wound, outcome -> finish(outcome, null, TransactionStatus.IDLE));
-      return;
-    }
-    if (tracker.status() != TransactionStatus.IN_TRANSACTION) {
+    // The sidecar failed this block for an older transaction while the client sat in it: PostgreSQL
+    // would answer its COMMIT with ROLLBACK and no error, and the client would take it as committed.
+    ErrorResponse wound = tracker.status() == TransactionStatus.FAILED ? router.blockWound() : null;
+    if (wound == null && tracker.status() != TransactionStatus.IN_TRANSACTION) {
       // COMMIT of a failed block is a ROLLBACK, outside a block a warning: PostgreSQL's own answers.
       busy = false;
       forward(unit);
@@ -416,7 +412,11 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     if (unit.kind == ClientUnit.Kind.QUERY) {
       unit.release(); // one statement: a longer string that commits runs as a QueryScript
       boolean chain = facts.commitChains();
-      commitTransaction(chain, outcome -> finish(outcome, "COMMIT", statusAfterCommit(outcome, chain)));
+      if (wound != null) {
+        rollBack(wound, outcome -> finish(outcome, null, TransactionStatus.IDLE));
+      } else {
+        commitTransaction(chain, outcome -> finish(outcome, "COMMIT", statusAfterCommit(outcome, chain)));
+      }
       return;
     }
     // Extended: the unit up to the COMMIT's Execute, then a Sync of ours; the rest follows the commit.
@@ -427,13 +427,14 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     unit.messages.clear();
     commitExecute.release();
     router.expectForClientThen(end -> {
-      if (end.status() != TransactionStatus.IN_TRANSACTION) {
+      boolean wounded = wound != null && end.status() == TransactionStatus.FAILED && end.error() == null;
+      if (end.status() != TransactionStatus.IN_TRANSACTION && !wounded) {
         // The unit failed before reaching COMMIT: PostgreSQL skips to the client's Sync.
         after.forEach(ByteBuf::release);
         finish(null, null, end.status());
         return;
       }
-      commitTransaction(facts.commitChains(), outcome -> {
+      Consumer<Done> told = outcome -> {
         if (outcome instanceof Done.Failed f) {
           after.forEach(ByteBuf::release);
           wires.toClient(encode(f.error()));
@@ -461,7 +462,12 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         rest.complete = true;
         waiting.addFirst(rest);
         drain();
-      });
+      };
+      if (wounded) {
+        rollBack(wound, told);
+      } else {
+        commitTransaction(facts.commitChains(), told);
+      }
     });
     writeAll(before);
     wires.toBackend(encode(Sync.INSTANCE));
@@ -538,6 +544,10 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         implicitBlock = false;
         wires.toClient(encode(new CommandComplete("BEGIN")));
         next();
+        return;
+      }
+      if (kind == StatementKind.COMMIT && status == TransactionStatus.FAILED && router.blockWound() != null) {
+        rollBack(router.blockWound(), outcome -> finish(outcome, null, TransactionStatus.IDLE)); // see commitUnit
         return;
       }
       if ((kind == StatementKind.COMMIT) && status == TransactionStatus.IN_TRANSACTION) {
