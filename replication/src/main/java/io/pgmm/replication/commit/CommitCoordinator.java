@@ -11,7 +11,6 @@ import io.pgmm.replication.transport.PeerMessage;
 import io.pgmm.replication.transport.PeerMessageHandler;
 import io.pgmm.replication.transport.PeerTransport;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -240,16 +239,27 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     if (tx == null || tx.state != OriginState.PREPARED) {
       return;
     }
-    if (tx.chunk.size() + 4 + raw.length > CHUNK_BYTES && tx.chunk.size() > 0) {
-      shipChunk(tx);
-    }
-    tx.chunk.write(raw.length >>> 24);
-    tx.chunk.write(raw.length >>> 16);
-    tx.chunk.write(raw.length >>> 8);
-    tx.chunk.write(raw.length);
-    tx.chunk.write(raw, 0, raw.length);
-    if (tx.chunk.size() >= CHUNK_BYTES) {
-      shipChunk(tx);
+    write(tx, new byte[] {(byte) (raw.length >>> 24), (byte) (raw.length >>> 16), (byte) (raw.length >>> 8),
+        (byte) raw.length});
+    write(tx, raw);
+  }
+
+  /**
+   * Appends to the pending chunk and ships it each time it is full. Chunks are cut wherever
+   * {@link #CHUNK_BYTES} falls, inside a change if need be: a change larger than a chunk (a row
+   * with a value of megabytes) then streams like any other, where a chunk of its own would exceed
+   * the peer frame limit ({@link PeerMessage#MAX_CHUNK_DATA_BYTES}; seen: a row with a 4 MB value
+   * stopped capture for good). The peer joins the changes again ({@link ChangeReassembler}).
+   */
+  private void write(OriginTransaction tx, byte[] bytes) throws InterruptedException {
+    int at = 0;
+    while (at < bytes.length && tx.state == OriginState.PREPARED) {
+      int n = Math.min(bytes.length - at, CHUNK_BYTES - tx.chunk.size());
+      tx.chunk.write(bytes, at, n);
+      at += n;
+      if (tx.chunk.size() >= CHUNK_BYTES) {
+        shipChunk(tx);
+      }
     }
   }
 
@@ -692,16 +702,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       if (tx == null) {
         return;
       }
-      ByteBuffer data = ByteBuffer.wrap(chunk);
-      while (data.remaining() >= 4) {
-        int length = data.getInt();
-        if (length < 0 || length > data.remaining()) {
-          throw new IllegalStateException("malformed change chunk of " + gid);
-        }
-        byte[] raw = new byte[length];
-        data.get(raw);
-        tx.replay.append(raw);
-      }
+      tx.changes.feed(chunk, tx.replay::append);
     }
 
     private void end(Gid gid) {
@@ -710,6 +711,13 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
         applied.remove(gid);
         tx.replay.abort();
       } else if (tx != null) {
+        if (!tx.changes.atBoundary()) {
+          applied.remove(gid);
+          tx.replay.abort();
+          send(peer, new PeerMessage.Vote(gid, selfNode, false, clock.now(), "XX000",
+              "node " + selfNode + " received the changes of " + gid + " cut off inside a change"));
+          return;
+        }
         tx.prepared = tx.replay.prepare().thenApply(vote -> {
           timings.record(StageTimings.Stage.APPLY, tx.startNanos);
           send(peer, new PeerMessage.Vote(gid, selfNode, vote.yes(), clock.now(),
@@ -759,6 +767,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   /** A peer's transaction replayed here. */
   private static final class PeerTransaction {
     final LocalApply.Replay replay;
+    final ChangeReassembler changes = new ChangeReassembler();
     final long prepareTs;
     final long startNanos = System.nanoTime();
     volatile CompletableFuture<LocalApply.VoteResult> prepared;

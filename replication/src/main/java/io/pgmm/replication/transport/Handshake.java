@@ -27,7 +27,8 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class Handshake {
 
-  static final short PROTOCOL_VERSION = 1;
+  /** 2: chunks cut inside changes, RunStatement and StatementDone (nodes of different versions refuse each other). */
+  static final short PROTOCOL_VERSION = 2;
   static final int NONCE_BYTES = 32;
   static final int MAC_BYTES = 32;
   static final int HELLO_BYTES = 2 + 4 + NONCE_BYTES;
