@@ -42,6 +42,8 @@ public final class DeadlockResolver implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DeadlockResolver.class);
   private static final long REWOUND_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** Quiet looks double the pause before the next, at most this often (10 ms → 80 ms, well below the lock timeout). */
+  private static final int MAX_QUIET_DOUBLINGS = 3;
   /** Every backend waiting for a lock: whom it waits for, and the pgmm gid if that is a prepared transaction. */
   private static final String WAITS_SQL =
       "SELECT a.pid, pg_catalog.pg_blocking_pids(a.pid),"
@@ -57,6 +59,9 @@ public final class DeadlockResolver implements AutoCloseable {
   private final CommitCoordinator coordinator;
   private final Supplier<LocalSessions> sessions;
   private final long checkNanos;
+  // timer thread only
+  private int quietChecks;
+  private long nextQueryNanos = System.nanoTime();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "pgmm-deadlock-check");
     t.setDaemon(true);
@@ -86,10 +91,11 @@ public final class DeadlockResolver implements AutoCloseable {
 
   private void check() {
     if (!waitingLongerThan.test(checkNanos)) {
+      quietChecks = 0;
       return;
     }
     Map<Integer, String> applying = applyingByPid.get();
-    if (applying.isEmpty()) {
+    if (applying.isEmpty() || System.nanoTime() - nextQueryNanos < 0) {
       return;
     }
     try {
@@ -108,6 +114,11 @@ public final class DeadlockResolver implements AutoCloseable {
       }
       long now = System.nanoTime();
       woundedAt.values().removeIf(at -> now - at > REWOUND_AFTER_NANOS);
+      boolean replayWaits = waits.keySet().stream().anyMatch(pid -> Gid.parseOrNull(applying.get(pid)) != null);
+      // A long replay that waits for nobody (a big transaction) need not be looked at 100 times a
+      // second: back off, up to 8 intervals, until a replay waits again.
+      quietChecks = replayWaits ? 0 : Math.min(quietChecks + 1, MAX_QUIET_DOUBLINGS);
+      nextQueryNanos = now + (checkNanos << quietChecks) - checkNanos;
       for (Map.Entry<Integer, Wait> w : waits.entrySet()) {
         Gid waiting = Gid.parseOrNull(applying.get(w.getKey()));
         if (waiting == null) {
