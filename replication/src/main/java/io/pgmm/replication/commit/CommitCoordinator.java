@@ -18,13 +18,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -629,12 +630,14 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
 
   /**
    * Replays one peer's transactions in the order its messages came, on a thread of its own so the
-   * network threads never block on PostgreSQL. The bounded queue makes a slow apply stop reading
-   * from that peer.
+   * network threads never block on PostgreSQL. When {@value #PEER_QUEUE_MESSAGES} messages wait,
+   * this node stops reading from that peer until half of them are done: a slow apply holds up its
+   * peer through TCP, never a network thread (which serves other peers' votes and decisions too).
    */
   private final class PeerFeeder implements Runnable {
     private final int peer;
-    private final BlockingQueue<PeerMessage> queue = new ArrayBlockingQueue<>(PEER_QUEUE_MESSAGES);
+    private final BlockingQueue<PeerMessage> queue = new LinkedBlockingQueue<>();
+    private final AtomicBoolean paused = new AtomicBoolean();
     private final Thread thread;
 
     PeerFeeder(int peer) {
@@ -647,10 +650,9 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     }
 
     void enqueue(PeerMessage m) {
-      try {
-        queue.put(m);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      queue.add(m);
+      if (queue.size() >= PEER_QUEUE_MESSAGES && paused.compareAndSet(false, true)) {
+        transport.setReceiving(peer, false);
       }
     }
 
@@ -658,7 +660,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     public void run() {
       while (!Thread.currentThread().isInterrupted()) {
         try {
-          handle(queue.take());
+          PeerMessage m = queue.take();
+          if (queue.size() <= PEER_QUEUE_MESSAGES / 2 && paused.compareAndSet(true, false)) {
+            transport.setReceiving(peer, true);
+          }
+          handle(m);
         } catch (InterruptedException e) {
           return;
         } catch (RuntimeException e) {

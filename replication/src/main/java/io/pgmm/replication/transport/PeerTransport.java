@@ -218,6 +218,18 @@ public final class PeerTransport implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops ({@code false}) or resumes reading what {@code peerNode} sends over its connection to this
+   * node: backpressure for a receiver that cannot keep up, without blocking a network thread. TCP
+   * then holds up the peer's writes. Thread-safe.
+   */
+  public void setReceiving(int peerNode, boolean receiving) {
+    Channel ch = inboundByPeer.get(peerNode);
+    if (ch != null) {
+      ch.config().setAutoRead(receiving);
+    }
+  }
+
   /** True when our outbound connection to the peer is authenticated and open. */
   public boolean isConnected(int peerNode) {
     Channel ch = link(peerNode).channel;

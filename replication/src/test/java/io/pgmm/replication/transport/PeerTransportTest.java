@@ -240,6 +240,33 @@ class PeerTransportTest {
   }
 
   @Test
+  void aReceiverThatStopsReceivingHoldsUpItsPeerUntilItResumes() throws Exception {
+    Map<Integer, Integer> ports = Map.of(1, freePort(), 2, freePort());
+    AtomicLong receivedWounds = new AtomicLong();
+    AtomicLong receivedChunks = new AtomicLong();
+    PeerTransport one = start(1, ports, SECRET, (from, m) -> { });
+    PeerTransport two = start(2, ports, SECRET,
+        (from, m) -> (m instanceof PeerMessage.ChangeChunk ? receivedChunks : receivedWounds).incrementAndGet());
+    await().atMost(Duration.ofSeconds(10)).until(() -> one.isConnected(2) && two.isConnected(1));
+    // Node 2 knows node 1's connection once a message came over it.
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> one.send(2, new PeerMessage.Wound(new Gid(1, 1, 0))) && receivedWounds.get() > 0);
+    long before = receivedChunks.get();
+    two.setReceiving(1, false);
+    byte[] data = new byte[64 * 1024];
+    int chunks = 512; // 32 MiB: far more than the sockets' buffers hold
+    for (int i = 0; i < chunks; i++) {
+      assertThat(one.send(2, new PeerMessage.ChangeChunk(new Gid(1, 1, 1), i, data))).isTrue();
+    }
+    await("the sender's queue backs up").atMost(Duration.ofSeconds(10)).until(() -> one.pendingWriteBytes(2) > 0);
+    await("nothing more is delivered while paused").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+        .until(() -> receivedChunks.get() - before < chunks);
+    two.setReceiving(1, true);
+    await("everything arrives once resumed").atMost(Duration.ofSeconds(30))
+        .until(() -> receivedChunks.get() - before == chunks);
+  }
+
+  @Test
   void awaitWritableOnAnEventLoopIsRefused() throws Exception {
     Map<Integer, Integer> ports = Map.of(1, freePort(), 2, freePort());
     List<Throwable> errors = new ArrayList<>();
