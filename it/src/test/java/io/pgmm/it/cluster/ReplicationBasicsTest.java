@@ -444,10 +444,7 @@ class ReplicationBasicsTest {
   }
 
   private static long countOn(Statement s, String sql) throws SQLException {
-    try (ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
+    return Long.parseLong(stringOf(s, sql));
   }
 
   @Test

@@ -82,9 +82,10 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private final Map<Gid, OriginTransaction> origin = new ConcurrentHashMap<>();
   private final Map<Gid, PeerTransaction> applied = new ConcurrentHashMap<>();
   /**
-   * This node's committed transactions whose Decision some peer has not acknowledged yet: their
-   * PreCommit records stay in the decision log until every peer has (then the log may drop them;
-   * without that it grows with every transaction, in memory too).
+   * This node's transactions decided to commit that some node (this one included) has not yet
+   * confirmed as committed: their PreCommit records stay in the decision log until every node has
+   * (then the log may drop them; without that it grows with every transaction, in memory too). A
+   * peer that never acknowledges (it went down) keeps its entries: recovery will need them.
    */
   private final Map<Gid, Set<Integer>> awaitingDecisionAcks = new ConcurrentHashMap<>();
   /**
