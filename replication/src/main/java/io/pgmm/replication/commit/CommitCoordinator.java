@@ -62,7 +62,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   /** Changes are shipped in chunks of about this size: big enough to amortise, small enough to stream. */
   static final int CHUNK_BYTES = 64 * 1024;
   private static final int PEER_QUEUE_MESSAGES = 256;
-  private static final long WRITABLE_WAIT_MILLIS = 10_000;
+  /** How often a wait for a peer's writability looks whether it should stop waiting. */
+  private static final long WRITABLE_WAIT_SLICE_MILLIS = 1_000;
   private static final int LOCAL_COMMIT_ATTEMPTS = 20;
   /** Replaying one 64 KiB chunk takes well under this, even on a loaded two-core machine. */
   private static final long REPLAY_MILLIS_PER_CHUNK = 500;
@@ -273,12 +274,32 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     tx.lastProgressNanos = System.nanoTime();
     for (int peer : peers) {
       if (!tx.beginSent && !send(peer, new PeerMessage.PrepareBegin(tx.gid, generation, tx.prepareTs))
-          || !transport.awaitWritable(peer, WRITABLE_WAIT_MILLIS) || !send(peer, chunk)) {
-        abort(tx, "57P03", "pgmm lost node " + peer + " (" + peerNames.get(peer) + ") while replicating the transaction");
+          || !awaitWritable(tx, peer) || !send(peer, chunk)) {
+        if (tx.state == OriginState.PREPARED) {
+          abort(tx, "57P03", transport.isConnected(peer)
+              ? "pgmm: node " + peer + " (" + peerNames.get(peer) + ") took none of the transaction's changes for "
+                  + prepareTimeout.toMillis() + " ms (busy replaying, or stuck); retry the transaction"
+              : "pgmm lost node " + peer + " (" + peerNames.get(peer) + ") while replicating the transaction");
+        }
         return;
       }
     }
     tx.beginSent = true;
+  }
+
+  /**
+   * Waits until the peer takes more of the transaction: its connection is writable again. A busy
+   * peer stops reading while its replays catch up (backpressure), so the wait is as long as the
+   * prepare timeout, not shorter; it ends early when the peer disconnects or the transaction is aborted.
+   */
+  private boolean awaitWritable(OriginTransaction tx, int peer) throws InterruptedException {
+    long deadline = System.nanoTime() + prepareTimeout.toNanos();
+    while (tx.state == OriginState.PREPARED && transport.isConnected(peer) && System.nanoTime() - deadline < 0) {
+      if (transport.awaitWritable(peer, WRITABLE_WAIT_SLICE_MILLIS)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
