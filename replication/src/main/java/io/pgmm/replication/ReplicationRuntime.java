@@ -131,6 +131,11 @@ public final class ReplicationRuntime implements AutoCloseable {
     return decisionLog.liveCount();
   }
 
+  /** Peers' rolled-back transactions this node still keeps a tombstone for (see {@link CommitCoordinator}). */
+  public int tombstonesHeld() {
+    return coordinator.tombstonesHeld();
+  }
+
   public DistributedCommit commit() {
     return coordinator;
   }

@@ -455,10 +455,12 @@ class ReplicationBasicsTest {
         assertThat(cluster.preparedXacts(i)).as("prepared transactions on node %d", i).isZero();
       }
     });
-    // Decisions done everywhere leave the decision log (else it grows with every transaction).
-    await("decision logs emptied").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+    // Decisions done everywhere leave the decision log, and rollbacks their tombstones (else both
+    // grow with every transaction).
+    await("decision logs and tombstones emptied").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       for (int i = 1; i <= 3; i++) {
         assertThat(cluster.runtime(i).decisionsHeld()).as("decisions held on node %d", i).isZero();
+        assertThat(cluster.runtime(i).tombstonesHeld()).as("tombstones held on node %d", i).isZero();
       }
     });
   }

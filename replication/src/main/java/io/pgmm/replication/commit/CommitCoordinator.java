@@ -97,8 +97,13 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
    */
   private final Map<Gid, CompletableFuture<Void>> undecided = new ConcurrentHashMap<>();
   private final Map<Integer, PeerFeeder> feeders = new HashMap<>();
-  /** Peers' transactions decided to roll back (kept for the life of the process; small records). */
-  private final Set<Gid> tombstones = ConcurrentHashMap.newKeySet();
+  /**
+   * Peers' transactions decided to roll back while messages of theirs may still wait in a feeder's
+   * queue, with the feeder and how many messages it had taken in by then. Once the feeder has
+   * handled that many, no message of the transaction can come any more (its origin sends none after
+   * the decision) and the entry goes: kept for good, it grew with every conflict.
+   */
+  private final Map<Gid, FeederMark> tombstones = new ConcurrentHashMap<>();
   private final StageTimings timings = new StageTimings();
   private final PeerStatements statements;
 
@@ -118,6 +123,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     this.peerNames = Map.copyOf(names);
     this.statements = new PeerStatements(selfNode, peerNames, () -> transport, apply);
     timers.scheduleWithFixedDelay(statements::failUnreachable, 1, 1, TimeUnit.SECONDS);
+    timers.scheduleWithFixedDelay(this::pruneTombstones, 10, 10, TimeUnit.SECONDS);
     for (int peer : peers) {
       feeders.put(peer, new PeerFeeder(peer));
     }
@@ -660,6 +666,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     private final int peer;
     private final BlockingQueue<PeerMessage> queue = new LinkedBlockingQueue<>();
     private final AtomicBoolean paused = new AtomicBoolean();
+    final AtomicLong enqueued = new AtomicLong();
+    final AtomicLong handled = new AtomicLong();
     private final Thread thread;
 
     PeerFeeder(int peer) {
@@ -673,6 +681,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
 
     void enqueue(PeerMessage m) {
       queue.add(m);
+      enqueued.incrementAndGet();
       if (queue.size() >= PEER_QUEUE_MESSAGES && paused.compareAndSet(false, true)) {
         transport.setReceiving(peer, false);
       }
@@ -686,7 +695,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
           if (queue.size() <= PEER_QUEUE_MESSAGES / 2 && paused.compareAndSet(true, false)) {
             transport.setReceiving(peer, true);
           }
-          handle(m);
+          try {
+            handle(m);
+          } finally {
+            handled.incrementAndGet();
+          }
         } catch (InterruptedException e) {
           return;
         } catch (RuntimeException e) {
@@ -713,12 +726,12 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       clock.observe(prepareTs);
       if (txGeneration != generation) {
         // Only the nodes of the generation it prepared in may decide a transaction (DESIGN, Membership).
-        tombstones.add(gid);
+        // Its chunks and end find nothing to replay and are dropped.
         send(peer, new PeerMessage.Vote(gid, selfNode, false, clock.now(), "57P03", "node " + selfNode
             + " is in membership generation " + generation + ", the transaction prepared in " + txGeneration));
         return;
       }
-      if (!tombstones.contains(gid)) {
+      if (!tombstones.containsKey(gid)) {
         // The origin's transactions precommitted here before this one arrived may have been
         // acknowledged to a client who then ran this one: it may need their rows or tables.
         applied.put(gid, new PeerTransaction(apply.begin(gid, awaitPrecommitted()), prepareTs));
@@ -735,7 +748,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
 
     private void end(Gid gid) {
       PeerTransaction tx = applied.get(gid);
-      if (tx != null && tombstones.contains(gid)) {
+      if (tx != null && tombstones.containsKey(gid)) {
         applied.remove(gid);
         tx.replay.abort();
       } else if (tx != null) {
@@ -760,7 +773,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     clock.observe(p.commitTs());
     // Before the acknowledgement: from the moment its client can hear COMMIT, a transaction that
     // begins here waits for it to be committed here.
-    if (!tombstones.contains(p.gid())) {
+    if (!tombstones.containsKey(p.gid())) {
       undecided.putIfAbsent(p.gid(), new CompletableFuture<>());
     }
     decisionLog.append(new DecisionRecord.PreCommit(p.gid(), p.generation(), p.ballot(), p.commitTs()))
@@ -771,7 +784,10 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     if (!d.commit()) {
       // A rollback may overtake the replay it ends (still queued for the feeder): the tombstone
       // makes the feeder drop it, so nothing stays prepared.
-      tombstones.add(d.gid());
+      PeerFeeder feeder = feeders.get(peer);
+      if (feeder != null) {
+        tombstones.put(d.gid(), new FeederMark(feeder, feeder.enqueued.get()));
+      }
     }
     PeerTransaction tx = applied.remove(d.gid());
     CompletableFuture<?> prepared = tx == null || tx.prepared == null ? CompletableFuture.completedFuture(null) : tx.prepared;
@@ -790,6 +806,23 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       decided(d.gid());
       send(peer, new PeerMessage.DecisionAck(d.gid(), selfNode));
     });
+  }
+
+  /** How many messages {@code feeder} had taken in when a tombstone was set. */
+  private record FeederMark(PeerFeeder feeder, long enqueued) {
+    boolean passed() {
+      return feeder.handled.get() >= enqueued;
+    }
+  }
+
+  /** Rolled-back peer transactions whose tombstones are still kept. */
+  public int tombstonesHeld() {
+    return tombstones.size();
+  }
+
+  /** Drops tombstones whose feeder has handled every message that could still name them. */
+  private void pruneTombstones() {
+    tombstones.values().removeIf(FeederMark::passed);
   }
 
   /** A peer's transaction replayed here. */
