@@ -790,9 +790,18 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
     }
     PeerTransaction tx = applied.remove(d.gid());
-    CompletableFuture<?> prepared = tx == null || tx.prepared == null ? CompletableFuture.completedFuture(null) : tx.prepared;
-    if (tx != null && tx.prepared == null) {
+    CompletableFuture<?> prepared;
+    if (tx == null) {
+      prepared = CompletableFuture.completedFuture(null);
+    } else if (d.commit()) {
+      // This node voted yes, so its replay is prepared; the feeder may not have stored the future
+      // of that vote yet (it sends the vote first): never abort here, wait for the same vote.
+      prepared = tx.replay.prepare();
+    } else if (tx.prepared == null) {
       tx.replay.abort();
+      prepared = CompletableFuture.completedFuture(null);
+    } else {
+      prepared = tx.prepared;
     }
     prepared.handle((v, e) -> null).thenCompose(v -> apply.decide(d.gid(), d.commit())).whenComplete((v, e) -> {
       if (e != null) {
