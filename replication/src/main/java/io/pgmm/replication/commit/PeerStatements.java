@@ -55,9 +55,11 @@ final class PeerStatements {
 
   /** A peer asks this node to run a statement. */
   void onRunStatement(int fromNode, PeerMessage.RunStatement run) {
-    apply.runOutsideTransaction(run.statement()).whenComplete((v, e) ->
-        transport.get().send(fromNode, new PeerMessage.StatementDone(run.gid(), selfNode,
-            e == null ? null : sqlStateOf(e), e == null ? null : messageOf(e))));
+    apply.runOutsideTransaction(run.statement()).whenComplete((v, e) -> {
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      transport.get().send(fromNode, new PeerMessage.StatementDone(run.gid(), selfNode,
+          cause == null ? null : sqlStateOf(cause), cause == null ? null : String.valueOf(cause.getMessage())));
+    });
   }
 
   void onStatementDone(int fromNode, PeerMessage.StatementDone done) {
@@ -83,15 +85,9 @@ final class PeerStatements {
     }
   }
 
-  private static String sqlStateOf(Throwable e) {
-    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+  private static String sqlStateOf(Throwable cause) {
     return cause instanceof SQLException s && s.getSQLState() != null && s.getSQLState().length() == 5
         ? s.getSQLState() : "XX000";
-  }
-
-  private static String messageOf(Throwable e) {
-    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-    return String.valueOf(cause.getMessage());
   }
 
   /** The answers still missing, and the failures so far. */
