@@ -79,8 +79,12 @@ public final class ReplicationRuntime implements AutoCloseable {
       throw new IllegalArgumentException("node " + config.nodeId() + " has no cluster section");
     }
     try (Connection c = DriverManager.getConnection(jdbcUrl, props)) {
+      try (java.sql.Statement s = c.createStatement()) {
+        s.execute("SET session_replication_role = replica"); // the DDL guard lets no unmarked DDL pass otherwise
+      }
       NodeSetup.ensure(c, config.nodeId());
       SequenceStride.install(c, config.nodeId(), config.replication().maxNodes());
+      DdlGuard.install(c);
     }
     Path state = config.dataDir().resolve("replication");
     try {

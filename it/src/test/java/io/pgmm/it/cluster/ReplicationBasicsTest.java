@@ -274,6 +274,11 @@ class ReplicationBasicsTest {
     try (Connection c = cluster.connect(3); Statement s = c.createStatement()) {
       s.execute("create temp table scratch (a int)");
       s.execute("insert into scratch values (1)");
+      // DDL on temporary tables stays local too, even though the session cannot tell it from its text.
+      s.execute("create temp table dropped_soon (a int)");
+      s.execute("alter table dropped_soon add column b int");
+      s.execute("drop table dropped_soon");
+      s.execute("do $$ begin create temp table inner_scratch (a int); drop table inner_scratch; end $$");
       c.setAutoCommit(false);
       s.execute("insert into scratch values (2)");
       c.commit();
@@ -282,8 +287,10 @@ class ReplicationBasicsTest {
       c.commit();
       s.execute("insert into scratch values (3)");
       s.execute("insert into beside_temp values (2)");
-      assertThatThrownBy(c::commit).isInstanceOfSatisfying(SQLException.class,
-          e -> assertThat(e.getSQLState()).isEqualTo("0A000"));
+      assertThatThrownBy(c::commit).isInstanceOfSatisfying(PSQLException.class, e -> {
+        assertThat(e.getSQLState()).isEqualTo("0A000");
+        assertThat(e.getServerErrorMessage().getHint()).contains("temporary tables");
+      });
       c.setAutoCommit(true);
       assertThat(countOn(s, "select count(*) from scratch")).isEqualTo(2);
     }
@@ -375,6 +382,7 @@ class ReplicationBasicsTest {
 
     // Not all-or-nothing: a node where it fails is named in a warning; the statement stands here.
     try (Connection direct = cluster.connectDirect(3); Statement s = direct.createStatement()) {
+      s.execute("set session_replication_role = replica"); // past the DDL guard: this node alone, on purpose
       s.execute("create table cic_clash (a int)");
       s.execute("create index cic_w on cic_clash (a)");
     }
@@ -441,6 +449,42 @@ class ReplicationBasicsTest {
           e -> assertThat(e.getSQLState()).isEqualTo("40001"));
     }
     assertOnEveryNode("select v from idle_holder where id = 1", 11110);
+  }
+
+  @Test
+  @Order(15)
+  void ddlTheSessionCannotSeeIsRefusedAndChangesNoNode() throws SQLException {
+    cluster.execute(2, "create table guarded (id int primary key)");
+    cluster.execute(2, "create function make_table() returns void language plpgsql as"
+        + " $$ begin create table made_in_function (a int); end $$");
+    try (Connection c = cluster.connect(2); Statement s = c.createStatement()) {
+      for (String sql : List.of("do $$ begin create table made_in_do (a int); end $$",
+          "do $$ begin execute 'alter table guarded add column b int'; end $$",
+          "do $$ begin drop table guarded; end $$",
+          "select make_table()")) {
+        assertThatThrownBy(() -> s.execute(sql)).as(sql).isInstanceOfSatisfying(PSQLException.class, e -> {
+          assertThat(e.getSQLState()).isEqualTo("0A000");
+          assertThat(e.getServerErrorMessage().getMessage()).startsWith("pgmm cannot replicate ");
+          assertThat(e.getServerErrorMessage().getHint()).contains("statement of its own");
+        });
+      }
+      c.setAutoCommit(false); // inside a block that ran captured DDL first, too
+      s.execute("create table captured_first (a int)");
+      assertThatThrownBy(() -> s.execute("do $$ begin create table made_after (a int); end $$"))
+          .isInstanceOfSatisfying(PSQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("0A000"));
+      c.rollback();
+    }
+    try (Connection direct = cluster.connectDirect(2); Statement s = direct.createStatement()) {
+      assertThatThrownBy(() -> s.execute("create table made_directly (a int)"))
+          .isInstanceOfSatisfying(PSQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("0A000"));
+    }
+    for (int i = 1; i <= 3; i++) {
+      for (String table : List.of("made_in_do", "made_in_function", "made_after", "captured_first", "made_directly")) {
+        assertThat(cluster.tableExists(i, table)).as("%s on node %d", table, i).isFalse();
+      }
+      assertThat(cluster.tableExists(i, "guarded")).as("guarded on node %d", i).isTrue();
+    }
+    assertOnEveryNode("select count(*) from information_schema.columns where table_name = 'guarded'", 1);
   }
 
   private static long countOn(Statement s, String sql) throws SQLException {

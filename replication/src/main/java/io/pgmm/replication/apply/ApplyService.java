@@ -225,6 +225,7 @@ public final class ApplyService implements AutoCloseable {
             p.putAll(props);
             p.setProperty("ApplicationName", "pgmm-statement");
             try (Connection c = DriverManager.getConnection(jdbcUrl, p); Statement s = c.createStatement()) {
+                s.execute("SET session_replication_role = replica"); // a replay, as every peer's DDL: no DDL guard
                 if (ddl.searchPath() != null) {
                     s.execute("SELECT pg_catalog.set_config('search_path', " + ChangeSql.quoteLiteral(ddl.searchPath())
                             + ", false)");

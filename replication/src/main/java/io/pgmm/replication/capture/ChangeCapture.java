@@ -339,12 +339,10 @@ public final class ChangeCapture implements AutoCloseable {
             }
             case MESSAGE -> {
                 PgOutputMessage.LogicalMessage m = (PgOutputMessage.LogicalMessage) PgOutputDecoder.decode(raw);
-                if (m.transactional() && m.prefix().startsWith(DDL_PREFIX)) {
-                    if (txKind == TxKind.OURS) {
-                        listener.change(txGid, raw);
-                    } else {
-                        txHasChanges = true;
-                    }
+                // In a transaction committed without two-phase commit, a pgmm message alone changed nothing
+                // replicated: DDL the session captured that touched only temporary tables.
+                if (m.transactional() && m.prefix().startsWith(DDL_PREFIX) && txKind == TxKind.OURS) {
+                    listener.change(txGid, raw);
                 }
             }
             case BEGIN -> {

@@ -86,7 +86,9 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
   private static final String CHANGED_TABLES_SQL =
       "SELECT CASE WHEN pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN 0 ELSE ("
           + "SELECT count(*) FROM pg_catalog.pg_stat_xact_user_tables s JOIN pg_catalog.pg_class c ON c.oid = s.relid"
-          + " WHERE c.relpersistence = 'p' AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0) END";
+          + " WHERE c.relpersistence = 'p' AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0)"
+          + " + (COALESCE(pg_catalog.current_setting('" + DdlMarks.PERMANENT_DDL_SETTING + "', true), '') = 'on')::int"
+          + " END";
   /**
    * Goes into every distributed transaction just before PREPARE, so that none is empty once
    * decoded: pgoutput sends nothing for an empty prepared transaction, and its peers would never
@@ -118,6 +120,8 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
   private TransactionStatus predicted = TransactionStatus.IDLE;
   /** DDL or TRUNCATE ran in the open transaction: replicate it even if no tuple changed. */
   private boolean ddlInTransaction;
+  /** A TRUNCATE ran in the open transaction: no event trigger tells of it (see commitTransaction). */
+  private boolean truncateInTransaction;
   /** The sidecar opened a block for an autocommit unit that a Flush split; its Sync ends the block. */
   private boolean wrapOpen;
 
@@ -301,7 +305,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       autocommitWrite(unit, facts);
     } else {
       if (facts.ddl) {
-        emitDdl(facts);
+        emitDdl(facts, unit.sql);
       }
       if (unit.complete || unit.kind != ClientUnit.Kind.EXTENDED) {
         router.expectForClient();
@@ -310,7 +314,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       unit.messages.clear();
       predicted = facts.statusAfter(predicted);
       if (predicted == TransactionStatus.IDLE) {
-        ddlInTransaction = false;
+        forgetDdl();
       }
     }
   }
@@ -333,7 +337,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
    */
   private void autocommitWrite(ClientUnit unit, Facts facts) {
     inject("BEGIN READ WRITE", r -> { });
-    ddlInTransaction = false;
+    forgetDdl();
     predicted = TransactionStatus.IN_TRANSACTION;
     wrapOpen = true;
     continueWrap(unit, facts);
@@ -341,7 +345,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
 
   private void continueWrap(ClientUnit unit, Facts facts) {
     if (facts.ddl) {
-      emitDdl(facts);
+      emitDdl(facts, unit.sql);
     }
     if (unit.kind == ClientUnit.Kind.EXTENDED && !unit.complete) {
       writeAll(unit.messages);
@@ -371,7 +375,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
   private void runOnEveryNode(ClientUnit unit, Statement statement) {
     busy = true;
     String[] message = new String[1];
-    inject("SELECT " + ddlMessageExpression(statement.text()), r -> {
+    inject("SELECT " + ddlMessageExpression(statement.text()) + ", " + DdlMarks.setExpression(unit.sql), r -> {
       message[0] = r.failed() || r.firstColumn().isEmpty() ? null : r.firstColumn().get(0);
     });
     router.expectForClientThen(end -> {
@@ -405,7 +409,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       busy = false;
       forward(unit);
       predicted = TransactionStatus.IDLE;
-      ddlInTransaction = false;
+      forgetDdl();
       drain();
       return;
     }
@@ -558,7 +562,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
             return;
           }
           wires.toClient(encode(new CommandComplete("COMMIT")));
-          ddlInTransaction = false;
+          forgetDdl();
           next();
         });
         return;
@@ -566,14 +570,14 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       if (status == TransactionStatus.IDLE && !s.kind().isTransactionControl() && (s.mayWrite() || kind.isReplicatedDdl())) {
         inject("BEGIN READ WRITE", r -> { });
         implicitBlock = true;
-        ddlInTransaction = false;
+        forgetDdl();
       }
       if (kind.isReplicatedDdl() || kind == StatementKind.TRUNCATE) {
-        emitDdl(new Facts(List.of(s), false, -1, true, false, true, null, false, false));
+        emitDdl(new Facts(List.of(s), false, -1, true, false, true, null, false, false), List.of(s.text()));
       }
       if (kind == StatementKind.ROLLBACK) {
         implicitBlock = false;
-        ddlInTransaction = false;
+        forgetDdl();
       }
       router.expectForClientThen(end -> {
         if (end.error() != null) {
@@ -618,7 +622,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
       }
       commitTransaction(outcome -> {
         if (outcome instanceof Done.Committed) {
-          ddlInTransaction = false;
+          forgetDdl();
           inject(begin.firstColumn().get(0), r -> done.accept(outcome));
           wires.flush();
         } else {
@@ -644,10 +648,13 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
         return;
       }
       String answer = kind.firstColumn().isEmpty() ? "write" : kind.firstColumn().get(0);
-      if (ddlInTransaction || !"temp".equals(answer)) {
+      if (truncateInTransaction || !"temp".equals(answer)) {
         commitChecked(ddlInTransaction || !"none".equals(answer), done);
         return;
       }
+      // Temporary tables: DDL the session captured may have been on them only (DROP TABLE of a
+      // temporary table), and such a transaction cannot be prepared; the DDL guard's triggers
+      // note DDL on permanent objects (see CHANGED_TABLES_SQL).
       inject(CHANGED_TABLES_SQL, check -> {
         if (check.failed()) {
           rollBack(check.error(), done);
@@ -681,7 +688,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     inject(MARK_AND_PREPARE_SQL + "PREPARE TRANSACTION '" + gid.text() + "'", prepared -> {
       if (prepared.failed()) {
         if (tracker.status() == TransactionStatus.IDLE) {
-          done.accept(new Done.Failed(prepared.error())); // PREPARE itself failed: PostgreSQL rolled back
+          done.accept(new Done.Failed(explainPrepareFailure(prepared.error()))); // PostgreSQL rolled back
         } else {
           rollBack(prepared.error(), done); // the statement before it failed (a cancel): the block is still open
         }
@@ -704,6 +711,16 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     wires.flush();
   }
 
+  /** PostgreSQL's reasons not to PREPARE are about its own two-phase commit: say what they mean here. */
+  private static ErrorResponse explainPrepareFailure(ErrorResponse error) {
+    if (!"0A000".equals(error.sqlState())) {
+      return error;
+    }
+    return withHint(error, "pgmm commits every transaction that changes replicated tables with two-phase commit,"
+        + " which PostgreSQL refuses after temporary tables, WITH HOLD cursors, LISTEN, UNLISTEN or NOTIFY were used"
+        + " in the same transaction. Do those in a transaction of their own.");
+  }
+
   /** Tells the client how its transaction ended and lets the next unit go. */
   private void finish(Done outcome, String commandTag, TransactionStatus status) {
     if (outcome instanceof Done.Failed f) {
@@ -717,7 +734,7 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     busy = false;
     predicted = status;
     if (status == TransactionStatus.IDLE) {
-      ddlInTransaction = false;
+      forgetDdl();
     }
     drain();
   }
@@ -743,15 +760,30 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     wires.toBackend(out);
   }
 
-  /** Captures a DDL statement for the peers, in the same transaction, just before it runs. */
-  private void emitDdl(Facts facts) {
+  private void forgetDdl() {
+    ddlInTransaction = false;
+    truncateInTransaction = false;
+  }
+
+  /**
+   * Captures a unit's DDL for the peers, in the same transaction, just before it runs, and marks
+   * {@code queries} (the texts the backend runs the unit as) as seen for the DDL guard.
+   */
+  private void emitDdl(Facts facts, List<String> queries) {
     ddlInTransaction = true;
+    truncateInTransaction |= facts.statements.stream().anyMatch(st -> st.kind() == StatementKind.TRUNCATE);
+    StringBuilder select = new StringBuilder("SELECT ").append(DdlMarks.setExpression(queries));
+    boolean captured = false;
     for (Statement s : facts.statements) {
       if (s.kind().isReplicatedDdl()) {
         String text = s.kind() == StatementKind.DDL_CREATE_TABLE_AS ? CreateTableAs.forPeers(s.text()) : s.text();
-        inject("SELECT pg_catalog.pg_logical_emit_message(true, 'pgmm.ddl', " + ddlMessageExpression(text) + ")",
-            r -> { });
+        select.append(", pg_catalog.pg_logical_emit_message(true, 'pgmm.ddl', ").append(ddlMessageExpression(text))
+            .append(')');
+        captured = true;
       }
+    }
+    if (captured) { // a TRUNCATE alone is decoded: nothing to capture, and no event trigger fires for it
+      inject(select.toString(), r -> { });
     }
   }
 
