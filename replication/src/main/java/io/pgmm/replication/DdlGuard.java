@@ -46,6 +46,14 @@ final class DdlGuard {
     }
   }
 
+  /** Drops the triggers (a node without peers has nothing to guard); the functions may stay. */
+  static void remove(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("DROP EVENT TRIGGER IF EXISTS pgmm_guard_ddl");
+      s.execute("DROP EVENT TRIGGER IF EXISTS pgmm_guard_drop");
+    }
+  }
+
   private static void create(Statement s) throws SQLException {
     s.execute("CREATE OR REPLACE FUNCTION pgmm.ddl_seen() RETURNS boolean LANGUAGE sql STABLE AS $f$"
         + " SELECT pg_catalog.strpos(COALESCE(pg_catalog.current_setting('" + MARKS_SETTING + "', true), ''),"

@@ -78,13 +78,18 @@ public final class ReplicationRuntime implements AutoCloseable {
     if (cluster == null) {
       throw new IllegalArgumentException("node " + config.nodeId() + " has no cluster section");
     }
+    Membership membership = StaticMembership.of(config);
     try (Connection c = DriverManager.getConnection(jdbcUrl, props)) {
       try (java.sql.Statement s = c.createStatement()) {
         s.execute("SET session_replication_role = replica"); // the DDL guard lets no unmarked DDL pass otherwise
       }
       NodeSetup.ensure(c, config.nodeId());
       SequenceStride.install(c, config.nodeId(), config.replication().maxNodes());
-      DdlGuard.install(c);
+      if (membership.current().peers().isEmpty()) {
+        DdlGuard.remove(c); // alone, no DDL can leave nodes apart, and direct sessions may change the schema
+      } else {
+        DdlGuard.install(c);
+      }
     }
     Path state = config.dataDir().resolve("replication");
     try {
@@ -102,7 +107,6 @@ public final class ReplicationRuntime implements AutoCloseable {
     ApplyService apply = new ApplyService(jdbcUrl, props, config.replication().applyWorkers(),
         config.replication().applyQueueLength(), Duration.ofMillis(config.replication().applyLockTimeoutMillis()),
         decisionConnections, io.pgmm.replication.apply.MissingRowHandler.NONE, ApplyService.DEFAULT_MAX_BUFFERED_BYTES);
-    Membership membership = StaticMembership.of(config);
     Map<Integer, InetSocketAddress> addresses = new LinkedHashMap<>();
     membership.current().peers().forEach((id, member) ->
         addresses.put(id, InetSocketAddress.createUnresolved(member.host(), member.peerPort())));
@@ -113,6 +117,7 @@ public final class ReplicationRuntime implements AutoCloseable {
     coordinator.attach(transport);
     transport.start();
     ChangeCapture capture = new ChangeCapture(jdbcUrl, props, config.nodeId(), coordinator);
+    coordinator.watchCapture(capture::lastMessageNanos);
     capture.start();
     ReplicationRuntime runtime = new ReplicationRuntime(decisionLog, apply, coordinator, transport, capture);
     runtime.resolver = new DeadlockResolver(jdbcUrl, props, apply::applyingByBackendPid,

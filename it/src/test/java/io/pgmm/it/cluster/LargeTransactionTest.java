@@ -135,8 +135,10 @@ class LargeTransactionTest {
             s.execute("create table if not exists big (id bigint primary key, payload text not null)");
           }
         });
+    executeOnNode1("create table if not exists small (id bigint primary key)");
 
     long t0 = System.nanoTime();
+    SmallWriter small = new SmallWriter();
     try (Connection c = connect(1, BUDGET.toSeconds()); Statement s = c.createStatement()) {
       c.setAutoCommit(false);
       int inserted = s.executeUpdate("insert into big select g, repeat(md5(g::text), " + ROW_BYTES / 32
@@ -148,8 +150,18 @@ class LargeTransactionTest {
       System.out.println("[large-tx] inserted " + (rows + 1) + " rows (" + mib(BYTES + BIG_VALUE_BYTES)
           + " MiB) in " + millisSince(t0) / 1000.0 + " s; committing");
       long c0 = System.nanoTime();
-      c.commit(); // throws on 40001/57P03/08007: the commit must succeed
-      System.out.println("[large-tx] commit through the cluster took " + millisSince(c0) / 1000.0 + " s");
+      // Small writes on the same node meanwhile queue behind the large one in the slot (no
+      // streaming yet): they wait, but they must not fail.
+      small.start();
+      try {
+        c.commit(); // throws on 40001/57P03/08007: the commit must succeed
+      } finally {
+        small.stop();
+      }
+      System.out.println("[large-tx] commit through the cluster took " + millisSince(c0) / 1000.0 + " s; meanwhile "
+          + small.committed + " small inserts on node 1 committed, the slowest in " + small.slowestMillis + " ms");
+      assertThat(small.failures).as("small inserts on node 1 during the large commit").isEmpty();
+      assertThat(small.committed).isPositive();
     }
     long committedAt = System.nanoTime();
 
@@ -172,6 +184,12 @@ class LargeTransactionTest {
     }
 
     for (int i = 1; i <= NODES; i++) {
+      int node = i;
+      await("small rows on node " + node).atMost(Duration.ofSeconds(30)).until(() ->
+          queryString(node, "select count(*) from small").equals(String.valueOf(small.committed)));
+    }
+
+    for (int i = 1; i <= NODES; i++) {
       Path nodeDir = dir.resolve("node" + i);
       long pid = Long.parseLong(Files.readString(nodeDir.resolve("node.pid")).trim());
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("sidecar of node " + i + " (pid " + pid
@@ -184,6 +202,48 @@ class LargeTransactionTest {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /** Autocommit single-row inserts through node 1, one after another, until stopped. */
+  private static final class SmallWriter {
+    final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile long committed;
+    volatile long slowestMillis;
+    private volatile boolean running = true;
+    private final Thread thread = new Thread(this::run, "large-tx-small-writer");
+
+    void start() {
+      thread.start();
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      thread.join(BUDGET.toMillis());
+    }
+
+    private void run() {
+      try (Connection c = connect(1, BUDGET.toSeconds()); Statement s = c.createStatement()) {
+        for (long id = 1; running; id++) {
+          long t0 = System.nanoTime();
+          try {
+            s.executeUpdate("insert into small values (" + id + ")");
+            committed++;
+            slowestMillis = Math.max(slowestMillis, millisSince(t0));
+          } catch (SQLException e) {
+            failures.add(e.getSQLState() + " " + e.getMessage());
+          }
+          Thread.sleep(200);
+        }
+      } catch (SQLException | InterruptedException e) {
+        failures.add(e.toString());
+      }
+    }
+  }
+
+  private static void executeOnNode1(String sql) throws SQLException {
+    try (Connection c = connect(1, 60); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
 
   /** Rows, payload bytes and an md5 over the rows in id order, computed by PostgreSQL (direct). */
   private static String fingerprint(int node) throws SQLException {

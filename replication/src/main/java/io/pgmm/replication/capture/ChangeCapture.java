@@ -91,6 +91,7 @@ public final class ChangeCapture implements AutoCloseable {
      * received has been handled, and the received LSN (which keepalives move on) is processed too.
      */
     private volatile boolean waitingBetweenTransactions;
+    private volatile long lastMessageNanos = System.nanoTime();
     private volatile Throwable failure;
 
     // capture-thread state
@@ -199,6 +200,11 @@ public final class ChangeCapture implements AutoCloseable {
         return safe;
     }
 
+    /** When the slot last sent a message ({@link System#nanoTime()}), skipped ones included. */
+    public long lastMessageNanos() {
+        return lastMessageNanos;
+    }
+
     /** The error that stopped capture for good (a malformed message), or null. */
     public Throwable failure() {
         return failure;
@@ -297,6 +303,7 @@ public final class ChangeCapture implements AutoCloseable {
                 if (Thread.interrupted() && !running) {
                     throw new InterruptedException();
                 }
+                lastMessageNanos = System.nanoTime();
                 byte[] raw = new byte[buffer.remaining()];
                 buffer.get(raw);
                 handle(raw);

@@ -27,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,8 +66,12 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   /** How often a wait for a peer's writability looks whether it should stop waiting. */
   private static final long WRITABLE_WAIT_SLICE_MILLIS = 1_000;
   private static final int LOCAL_COMMIT_ATTEMPTS = 20;
-  /** Replaying one 64 KiB chunk takes well under this, even on a loaded two-core machine. */
-  private static final long REPLAY_MILLIS_PER_CHUNK = 500;
+  /**
+   * Replaying one 64 KiB chunk takes well under this, even on a loaded two-core machine (1 GiB:
+   * about 5 ms a chunk, and peers take chunks as they come, so little is left after the last).
+   * At 500 ms a 1 GiB transaction was allowed 2.3 hours of silence.
+   */
+  private static final long REPLAY_MILLIS_PER_CHUNK = 50;
 
   private final int selfNode;
   private final long incarnation;
@@ -75,6 +80,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private final DecisionLog decisionLog;
   private final LocalApply apply;
   private final Duration prepareTimeout;
+  private volatile LongSupplier captureLastMessageNanos = () -> Long.MIN_VALUE / 2; // "long ago" until watched
   private final Set<Integer> peers;
   private final Map<Integer, String> peerNames;
   private final long generation;
@@ -133,6 +139,15 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   public void attach(PeerTransport transport) {
     this.transport = transport;
     feeders.values().forEach(PeerFeeder::start);
+  }
+
+  /**
+   * Where to learn when capture last read anything from the slot ({@link System#nanoTime()}): a
+   * transaction prepared here but not captured yet waits for capture, not for any peer, and
+   * does not time out while capture is busy with the (perhaps large) transactions before it.
+   */
+  public void watchCapture(LongSupplier lastMessageNanos) {
+    this.captureLastMessageNanos = lastMessageNanos;
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -504,7 +519,13 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
    * shipped, the end of the changes and every vote restart the wait.
    */
   private void timeout(OriginTransaction tx) {
-    long idleNanos = System.nanoTime() - tx.lastProgressNanos;
+    long now = System.nanoTime();
+    long idleNanos = now - tx.lastProgressNanos;
+    if (tx.state == OriginState.PREPARED) {
+      // Not captured yet: the slot hands out transactions in order, and one before this one may
+      // take minutes to decode and ship (a large one). That is progress too.
+      idleNanos = Math.min(idleNanos, now - captureLastMessageNanos.getAsLong());
+    }
     // Peers say nothing while they replay; after the last chunk they get time in proportion to
     // how much there was to replay, on top of the plain wait.
     long replayAllowanceNanos = tx.state == OriginState.VOTING ? TimeUnit.MILLISECONDS.toNanos(REPLAY_MILLIS_PER_CHUNK) * tx.chunksSent : 0;
@@ -513,7 +534,13 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       timers.schedule(() -> timeout(tx), leftNanos, TimeUnit.NANOSECONDS);
       return;
     }
-    if (tx.state == OriginState.PREPARED || tx.state == OriginState.VOTING) {
+    if (tx.state == OriginState.PREPARED) {
+      abort(tx, "40001", "pgmm: this node's change capture read nothing from its replication slot for "
+          + prepareTimeout.toMillis() + " ms before it reached the transaction (the sidecar log says why); retry the"
+          + " transaction");
+      return;
+    }
+    if (tx.state == OriginState.VOTING) {
       List<Integer> silent = new ArrayList<>();
       for (int peer : peers) {
         if (!tx.yesVotes.containsKey(peer)) {

@@ -81,10 +81,12 @@ public final class DecisionLog implements AutoCloseable {
   /** OPEN → CLOSED, or OPEN → FAILED (I/O error) → CLOSED. */
   public enum State { OPEN, FAILED, CLOSED }
 
-  /** An append or a forget waiting for the writer; {@code record == null} with {@code forget} set is a forget. */
-  private record Pending(DecisionRecord record, Gid forget, CompletableFuture<Void> done) {}
+  /** An append waiting for the writer. */
+  private record Pending(DecisionRecord record, CompletableFuture<Void> done) {}
 
-  private static final Pending STOP = new Pending(null, null, null);
+  private static final Pending STOP = new Pending(null, null);
+  /** How long forgets may wait for an append to ride with before the writer applies them alone. */
+  private static final long FORGET_IDLE_MILLIS = 100;
 
   private final Path dir;
   private final Path file;
@@ -93,6 +95,8 @@ public final class DecisionLog implements AutoCloseable {
   private final TreeMap<Gid, DecisionRecord> live; // writer thread only
   private volatile int liveCount;
   private final BlockingQueue<Pending> queue;
+  /** Gids to forget; a forget always follows its gid's durable append, so it never overtakes it. */
+  private final java.util.Queue<Gid> forgotten = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final ByteBuffer batchBuffer;
   private final Thread writer;
   private final AtomicLong forceCount = new AtomicLong();
@@ -171,17 +175,20 @@ public final class DecisionLog implements AutoCloseable {
   public CompletableFuture<Void> append(DecisionRecord record) {
     Objects.requireNonNull(record, "record");
     CompletableFuture<Void> done = new CompletableFuture<>();
-    enqueue(new Pending(record, null, done));
+    enqueue(new Pending(record, done));
     return done;
   }
 
   /**
    * Lets the next compaction drop {@code gid}: every peer holds its decision and no tombstone is needed.
-   * Ordered with appends; not durable by itself.
+   * Call it only once the gid's last append has completed: forgets are applied with the next batch (or
+   * within {@value #FORGET_IDLE_MILLIS} ms when no append comes), after that batch's appends. Not durable.
    */
   public void forget(Gid gid) {
     Objects.requireNonNull(gid, "gid");
-    enqueue(new Pending(null, gid, new CompletableFuture<>()));
+    if (state == State.OPEN) {
+      forgotten.add(gid); // no wake-up: one per forget cost the writer a thread switch per transaction
+    }
   }
 
   private void enqueue(Pending p) {
@@ -253,10 +260,13 @@ public final class DecisionLog implements AutoCloseable {
     try {
       while (!stop) {
         batch.clear();
-        batch.add(queue.take());
-        queue.drainTo(batch, options.maxBatchRecords() - 1);
+        Pending first = queue.poll(FORGET_IDLE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (first != null) {
+          batch.add(first);
+          queue.drainTo(batch, options.maxBatchRecords() - 1);
+        }
         stop = batch.remove(STOP);
-        if (!batch.isEmpty()) {
+        if (!batch.isEmpty() || !forgotten.isEmpty()) {
           writeBatch(batch);
           maybeCompact();
         }
@@ -276,14 +286,10 @@ public final class DecisionLog implements AutoCloseable {
 
   private void writeBatch(List<Pending> batch) throws IOException {
     batchBuffer.clear();
-    int records = 0;
     for (Pending p : batch) {
-      if (p.record() != null) {
-        RecordCodec.encode(p.record(), batchBuffer);
-        records++;
-      }
+      RecordCodec.encode(p.record(), batchBuffer);
     }
-    if (records > 0) {
+    if (!batch.isEmpty()) {
       batchBuffer.flip();
       long position = sizeBytes;
       while (batchBuffer.hasRemaining()) {
@@ -294,12 +300,11 @@ public final class DecisionLog implements AutoCloseable {
       sizeBytes = position;
     }
     for (Pending p : batch) {
-      if (p.record() != null) {
-        live.put(p.record().gid(), p.record());
-        appendCount.incrementAndGet();
-      } else {
-        live.remove(p.forget());
-      }
+      live.put(p.record().gid(), p.record());
+      appendCount.incrementAndGet();
+    }
+    for (Gid gid; (gid = forgotten.poll()) != null; ) {
+      live.remove(gid);
     }
     liveCount = live.size();
     for (Pending p : batch) {
