@@ -39,7 +39,7 @@ public record PeerTransportConfig(int maxFrameBodyBytes, long handshakeTimeoutMi
   }
 
   public static PeerTransportConfig defaults() {
-    return new PeerTransportConfig(DEFAULT_MAX_FRAME_BODY_BYTES, 5_000, 2_000, 100, 2_000, 1 << 20, 4 << 20, 64, 2,
+    return new PeerTransportConfig(DEFAULT_MAX_FRAME_BODY_BYTES, 5_000, 2_000, 100, 2_000, 1 << 20, 4 << 20, 64, 1,
         true);
   }
 
