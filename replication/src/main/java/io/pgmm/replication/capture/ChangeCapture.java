@@ -1,5 +1,6 @@
 package io.pgmm.replication.capture;
 
+import io.pgmm.replication.pgoutput.MalformedMessageException;
 import io.pgmm.replication.pgoutput.PgOutputDecoder;
 import io.pgmm.replication.pgoutput.PgOutputMessage;
 import io.pgmm.replication.pgoutput.PgOutputMessage.Type;
@@ -205,7 +206,7 @@ public final class ChangeCapture implements AutoCloseable {
         return lastMessageNanos;
     }
 
-    /** The error that stopped capture for good (a malformed message), or null. */
+    /** The error that stopped capture for good (a {@link MalformedMessageException}), or null. */
     public Throwable failure() {
         return failure;
     }
@@ -247,11 +248,19 @@ public final class ChangeCapture implements AutoCloseable {
                     break;
                 }
                 log.warn("capture of node {} interrupted; restarting the stream", nodeId);
-            } catch (IllegalArgumentException e) {
+            } catch (MalformedMessageException e) {
                 failure = e;
                 running = false;
                 log.error("capture of node {} stopped: slot {} sent a message pgmm cannot decode", nodeId, slotName, e);
                 break;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    break;
+                }
+                // Not the slot's fault (the message decoded): a bug or a passing state of the listener. The slot
+                // resends from the confirmed position, so restarting loses nothing.
+                log.error("capture of node {} failed to hand a message from slot {} on; restarting the stream in {} ms",
+                        nodeId, slotName, backoffMillis, e);
             } catch (Exception e) {
                 if (!running) {
                     break;
@@ -317,7 +326,7 @@ public final class ChangeCapture implements AutoCloseable {
     private void handle(byte[] raw) throws InterruptedException {
         Type type = PgOutputDecoder.peekType(raw);
         if (type == null) {
-            throw new IllegalArgumentException("pgoutput: unknown message type in a message of " + raw.length + " bytes");
+            throw new MalformedMessageException("pgoutput: unknown message type in a message of " + raw.length + " bytes");
         }
         switch (type) {
             case INSERT, UPDATE, DELETE -> {
@@ -382,7 +391,7 @@ public final class ChangeCapture implements AutoCloseable {
                 PgOutputMessage.Prepare p = (PgOutputMessage.Prepare) PgOutputDecoder.decode(raw);
                 TxKind kind = txKind;
                 if (kind != TxKind.OURS && kind != TxKind.SKIPPED || !p.gid().equals(txGid)) {
-                    throw new IllegalArgumentException("pgoutput: Prepare of " + p.gid() + " while in " + kind
+                    throw new MalformedMessageException("pgoutput: Prepare of " + p.gid() + " while in " + kind
                             + " transaction " + txGid);
                 }
                 leave(p.endLsn());
@@ -416,7 +425,7 @@ public final class ChangeCapture implements AutoCloseable {
                 PgOutputDecoder.decode(raw); // validated; the gid tells the origin, and apply uses text values
             }
             case STREAM_START, STREAM_STOP, STREAM_COMMIT, STREAM_ABORT, STREAM_PREPARE ->
-                    throw new IllegalArgumentException("pgoutput: streamed message " + type
+                    throw new MalformedMessageException("pgoutput: streamed message " + type
                             + " although streaming was not requested");
         }
     }
@@ -425,7 +434,7 @@ public final class ChangeCapture implements AutoCloseable {
         if (relationsSentInTx.add(relid)) {
             byte[] relation = relations.get(relid);
             if (relation == null) {
-                throw new IllegalArgumentException("pgoutput: change of relation " + relid
+                throw new MalformedMessageException("pgoutput: change of relation " + relid
                         + " before its Relation message");
             }
             listener.change(txGid, relation.clone());
@@ -434,7 +443,7 @@ public final class ChangeCapture implements AutoCloseable {
 
     private void enter(TxKind kind, String gid, long xid) {
         if (txKind != TxKind.NONE) {
-            throw new IllegalArgumentException("pgoutput: a transaction begins (" + kind + " " + gid + ") inside "
+            throw new MalformedMessageException("pgoutput: a transaction begins (" + kind + " " + gid + ") inside "
                     + txKind + " transaction " + (txGid != null ? txGid : txXid));
         }
         txKind = kind;
@@ -446,7 +455,7 @@ public final class ChangeCapture implements AutoCloseable {
 
     private void expectIn(TxKind kind, Type type) {
         if (txKind != kind) {
-            throw new IllegalArgumentException("pgoutput: " + type + " while in " + txKind + " transaction");
+            throw new MalformedMessageException("pgoutput: " + type + " while in " + txKind + " transaction");
         }
     }
 

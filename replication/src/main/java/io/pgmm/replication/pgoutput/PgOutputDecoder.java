@@ -74,7 +74,7 @@ public final class PgOutputDecoder {
         byte code = r.u8("message type");
         Type type = Type.of(code);
         if (type == null) {
-            throw new IllegalArgumentException("pgoutput: unknown message type 0x" + Integer.toHexString(code & 0xff)
+            throw new MalformedMessageException("pgoutput: unknown message type 0x" + Integer.toHexString(code & 0xff)
                     + " ('" + (char) (code & 0xff) + "')");
         }
         r.context = type;
@@ -124,7 +124,7 @@ public final class PgOutputDecoder {
     public static int changeRelationId(ByteBuffer buffer, boolean inStream) {
         int offset = buffer.position() + 1 + (inStream ? 4 : 0);
         if (buffer.limit() - offset < 4) {
-            throw new IllegalArgumentException("pgoutput: change message too short for its relation id");
+            throw new MalformedMessageException("pgoutput: change message too short for its relation id");
         }
         return buffer.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN).getInt(offset);
     }
@@ -233,8 +233,8 @@ public final class PgOutputDecoder {
             this.buf = buffer;
         }
 
-        IllegalArgumentException malformed(String what) {
-            return new IllegalArgumentException("pgoutput: malformed " + (context == null ? "message"
+        MalformedMessageException malformed(String what) {
+            return new MalformedMessageException("pgoutput: malformed " + (context == null ? "message"
                     : context + " ('" + context.code() + "') message") + ": " + what);
         }
 

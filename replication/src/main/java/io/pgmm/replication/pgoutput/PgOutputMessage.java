@@ -130,7 +130,7 @@ public sealed interface PgOutputMessage {
         public Update {
             Objects.requireNonNull(newTuple, "newTuple");
             if ((oldTuple == null) != (oldKind == 0)) {
-                throw new IllegalArgumentException("old tuple and its kind go together");
+                throw new MalformedMessageException("old tuple and its kind go together");
             }
         }
 

@@ -63,7 +63,7 @@ public record TupleData(List<Value> values) {
         public Value {
             Objects.requireNonNull(kind, "kind");
             if ((kind == Kind.TEXT || kind == Kind.BINARY) != (bytes != null)) {
-                throw new IllegalArgumentException(kind + " value " + (bytes == null ? "needs" : "takes no") + " bytes");
+                throw new MalformedMessageException(kind + " value " + (bytes == null ? "needs" : "takes no") + " bytes");
             }
         }
 

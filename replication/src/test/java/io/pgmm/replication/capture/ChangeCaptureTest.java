@@ -246,6 +246,39 @@ class ChangeCaptureTest {
     }
 
     @Test
+    void aListenerThatFailsRestartsTheStreamAndGetsTheTransactionAgain() throws Exception {
+        int node = nextNode.getAndIncrement();
+        Recorder rec = new Recorder();
+        AtomicInteger failuresLeft = new AtomicInteger(1);
+        AtomicInteger restarts = new AtomicInteger();
+        CaptureListener listener = new Recorder() {
+            @Override
+            public void beginPrepare(String gid, long lsn) {
+                if (failuresLeft.getAndDecrement() > 0) {
+                    throw new IllegalArgumentException("a listener's bug, not the slot's");
+                }
+                rec.beginPrepare(gid, lsn);
+            }
+
+            @Override
+            public void streamRestarted() {
+                restarts.incrementAndGet();
+            }
+        };
+        String g = "pgmm:" + node + ":0:1";
+        try (ChangeCapture capture = capture(node, listener)) {
+            prepared(g, "INSERT INTO t VALUES (41, 'a')");
+            await().atMost(Duration.ofSeconds(20)).until(() -> rec.events.contains("begin " + g));
+            assertThat(restarts.get()).isEqualTo(1);
+            assertThat(capture.isRunning()).isTrue();
+            assertThat(capture.failure()).isNull();
+            pg.exec("ROLLBACK PREPARED '" + g + "'");
+        } finally {
+            dropSlot(node);
+        }
+    }
+
+    @Test
     void largeTransactionIsDeliveredMessageByMessageWithoutBeingHeld() throws Exception {
         int node = nextNode.getAndIncrement();
         int rows = 200_000;

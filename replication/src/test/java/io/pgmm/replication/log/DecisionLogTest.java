@@ -190,6 +190,20 @@ class DecisionLogTest {
   }
 
   @Test
+  void forgetsApplyWithoutAnotherAppendAndDoNotForceTheFile() throws Exception {
+    try (DecisionLog log = DecisionLog.open(dir)) {
+      for (int i = 0; i < 3; i++) {
+        log.append(new DecisionRecord.PreCommit(gid(2, i), 1, 0, 10 + i)).get();
+      }
+      long forces = log.forceCount();
+      log.forget(gid(2, 0));
+      log.forget(gid(2, 2));
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> log.liveCount() == 1);
+      assertThat(log.forceCount()).as("a forget alone writes nothing").isEqualTo(forces);
+    }
+  }
+
+  @Test
   void appendAfterCloseFailsFast() {
     DecisionLog log = DecisionLog.open(dir);
     log.close();
