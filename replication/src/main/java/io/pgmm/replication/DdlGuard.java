@@ -33,17 +33,7 @@ final class DdlGuard {
 
   /** Creates or replaces the guard, in one transaction; the session must be {@code replica} (see above). */
   static void install(Connection c) throws SQLException {
-    boolean autoCommit = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      create(s);
-      c.commit();
-    } catch (SQLException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(autoCommit);
-    }
+    SetupTransaction.run(c, DdlGuard::create);
   }
 
   /** Drops the triggers (a node without peers has nothing to guard); the functions may stay. */

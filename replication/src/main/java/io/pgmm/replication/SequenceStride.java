@@ -2,7 +2,6 @@ package io.pgmm.replication;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 
 /**
  * Makes every sequence of this node hand out only the numbers {@code nodeId + k * maxNodes}, so
@@ -16,9 +15,7 @@ final class SequenceStride {
   private SequenceStride() {}
 
   static void install(Connection c, int nodeId, int maxNodes) throws SQLException {
-    boolean autoCommit = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
+    SetupTransaction.run(c, s -> {
       s.execute("CREATE SCHEMA IF NOT EXISTS pgmm");
       s.execute("CREATE OR REPLACE FUNCTION pgmm.stride(seq regclass) RETURNS void LANGUAGE plpgsql AS $f$"
           + " DECLARE last bigint; next bigint;"
@@ -42,12 +39,6 @@ final class SequenceStride {
       s.execute("ALTER EVENT TRIGGER pgmm_stride_sequences ENABLE ALWAYS");
       s.execute("SELECT pgmm.stride(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
           + " WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema')");
-      c.commit();
-    } catch (SQLException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(autoCommit);
-    }
+    });
   }
 }

@@ -87,6 +87,31 @@ class ChangeCaptureTest {
         }
     }
 
+    /** Hands beginPrepare on to {@code rec} after failing the first {@code failures} calls; counts restarts. */
+    static final class RestartCounter extends Recorder {
+        final Recorder rec;
+        final AtomicInteger failuresLeft;
+        final AtomicInteger restarts = new AtomicInteger();
+
+        RestartCounter(Recorder rec, int failures) {
+            this.rec = rec;
+            this.failuresLeft = new AtomicInteger(failures);
+        }
+
+        @Override
+        public void beginPrepare(String gid, long lsn) {
+            if (failuresLeft.getAndDecrement() > 0) {
+                throw new IllegalArgumentException("a listener's bug, not the slot's");
+            }
+            rec.beginPrepare(gid, lsn);
+        }
+
+        @Override
+        public void streamRestarted() {
+            restarts.incrementAndGet();
+        }
+    }
+
     private static ChangeCapture capture(int node, CaptureListener listener) throws Exception {
         try (Connection c = pg.connect()) {
             NodeSetup.ensure(c, node);
@@ -219,18 +244,8 @@ class ChangeCaptureTest {
     void streamBrokenByTheServerReconnectsAndRedeliversUnconfirmedTransactions() throws Exception {
         int node = nextNode.getAndIncrement();
         Recorder rec = new Recorder();
-        AtomicInteger restarts = new AtomicInteger();
-        CaptureListener listener = new Recorder() {
-            @Override
-            public void beginPrepare(String gid, long lsn) {
-                rec.beginPrepare(gid, lsn);
-            }
-
-            @Override
-            public void streamRestarted() {
-                restarts.incrementAndGet();
-            }
-        };
+        RestartCounter listener = new RestartCounter(rec, 0);
+        AtomicInteger restarts = listener.restarts;
         String g = "pgmm:" + node + ":0:1";
         try (ChangeCapture capture = capture(node, listener)) {
             prepared(g, "INSERT INTO t VALUES (40, 'a')");
@@ -249,27 +264,12 @@ class ChangeCaptureTest {
     void aListenerThatFailsRestartsTheStreamAndGetsTheTransactionAgain() throws Exception {
         int node = nextNode.getAndIncrement();
         Recorder rec = new Recorder();
-        AtomicInteger failuresLeft = new AtomicInteger(1);
-        AtomicInteger restarts = new AtomicInteger();
-        CaptureListener listener = new Recorder() {
-            @Override
-            public void beginPrepare(String gid, long lsn) {
-                if (failuresLeft.getAndDecrement() > 0) {
-                    throw new IllegalArgumentException("a listener's bug, not the slot's");
-                }
-                rec.beginPrepare(gid, lsn);
-            }
-
-            @Override
-            public void streamRestarted() {
-                restarts.incrementAndGet();
-            }
-        };
+        RestartCounter listener = new RestartCounter(rec, 1);
         String g = "pgmm:" + node + ":0:1";
         try (ChangeCapture capture = capture(node, listener)) {
             prepared(g, "INSERT INTO t VALUES (41, 'a')");
             await().atMost(Duration.ofSeconds(20)).until(() -> rec.events.contains("begin " + g));
-            assertThat(restarts.get()).isEqualTo(1);
+            assertThat(listener.restarts.get()).isEqualTo(1);
             assertThat(capture.isRunning()).isTrue();
             assertThat(capture.failure()).isNull();
             pg.exec("ROLLBACK PREPARED '" + g + "'");
