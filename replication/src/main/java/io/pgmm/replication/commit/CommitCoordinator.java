@@ -21,9 +21,9 @@ import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,7 +85,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private final Map<Integer, String> peerNames;
   private final long generation;
   private PeerTransport transport;
-  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pgmm-commit-timers"));
+  private final ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "pgmm-commit-timers"));
   private final Map<Gid, OriginTransaction> origin = new ConcurrentHashMap<>();
   private final Map<Gid, PeerTransaction> applied = new ConcurrentHashMap<>();
   /**
@@ -117,6 +117,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       LocalApply apply, Duration prepareTimeout, Membership membership) {
     this.selfNode = selfNode;
     this.incarnation = incarnation;
+    timers.setRemoveOnCancelPolicy(true);
     this.clock = clock;
     this.decisionLog = decisionLog;
     this.apply = apply;
@@ -227,7 +228,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       OriginTransaction tx = new OriginTransaction(g);
       // Whichever comes first, the session or capture, starts the clock: a transaction nobody
       // drives to a decision (its session vanished) is rolled back rather than block global reads.
-      timers.schedule(() -> timeout(tx), prepareTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      tx.timeout = timers.schedule(() -> timeout(tx), prepareTimeout.toMillis(), TimeUnit.MILLISECONDS);
       return tx;
     });
   }
@@ -403,6 +404,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       tx.state = tx.state.moveTo(OriginState.PRECOMMITTING);
       tx.precommitNanos = System.nanoTime();
     }
+    tx.timeout.cancel(false);
     undecided.putIfAbsent(tx.gid, new CompletableFuture<>());
     clock.observe(commitTs);
     // The origin's own record and the peers' are written at the same time: the quorum counts
@@ -486,6 +488,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
       tx.state = tx.state.moveTo(OriginState.ABORTING);
     }
+    tx.timeout.cancel(false);
     log.info("aborting {}: {}", tx.gid, message);
     apply.decide(tx.gid, false).whenComplete((v, e) -> {
       if (e != null) {
@@ -531,7 +534,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     long replayAllowanceNanos = tx.state == OriginState.VOTING ? TimeUnit.MILLISECONDS.toNanos(REPLAY_MILLIS_PER_CHUNK) * tx.chunksSent : 0;
     long leftNanos = prepareTimeout.toNanos() + replayAllowanceNanos - idleNanos;
     if (leftNanos > 0 && (tx.state == OriginState.PREPARED || tx.state == OriginState.VOTING)) {
-      timers.schedule(() -> timeout(tx), leftNanos, TimeUnit.NANOSECONDS);
+      tx.timeout = timers.schedule(() -> timeout(tx), leftNanos, TimeUnit.NANOSECONDS);
       return;
     }
     if (tx.state == OriginState.PREPARED) {
@@ -887,6 +890,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     volatile boolean claimed;
     volatile long prepareTs;
     volatile long lastProgressNanos = System.nanoTime();
+    /**
+     * The pending check for a timeout, cancelled (and removed) once the transaction is past voting:
+     * left to run, each one woke the timer thread once per transaction, 30 s later, for nothing.
+     */
+    volatile ScheduledFuture<?> timeout;
     // when stages began, for the timings
     volatile long beginPrepareNanos;
     volatile long preparedNanos;
