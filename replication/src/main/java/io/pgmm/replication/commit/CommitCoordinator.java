@@ -72,6 +72,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
    * At 500 ms a 1 GiB transaction was allowed 2.3 hours of silence.
    */
   private static final long REPLAY_MILLIS_PER_CHUNK = 50;
+  /** In prepare timeouts: how long a transaction not yet captured waits for a busy capture (10 min by default). */
+  private static final long CAPTURE_WAIT_LIMIT = 20;
 
   private final int selfNode;
   private final long incarnation;
@@ -524,9 +526,10 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   private void timeout(OriginTransaction tx) {
     long now = System.nanoTime();
     long idleNanos = now - tx.lastProgressNanos;
-    if (tx.state == OriginState.PREPARED) {
+    if (tx.state == OriginState.PREPARED && now - tx.createdNanos < CAPTURE_WAIT_LIMIT * prepareTimeout.toNanos()) {
       // Not captured yet: the slot hands out transactions in order, and one before this one may
-      // take minutes to decode and ship (a large one). That is progress too.
+      // take minutes to decode and ship (a large one). That is progress too, within a limit (a
+      // capture that keeps restarting on the same message reads too).
       idleNanos = Math.min(idleNanos, now - captureLastMessageNanos.getAsLong());
     }
     // Peers say nothing while they replay; after the last chunk they get time in proportion to
@@ -889,7 +892,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     /** The session has called {@link CommitCoordinator#commit}: once decided, nobody else needs the entry. */
     volatile boolean claimed;
     volatile long prepareTs;
-    volatile long lastProgressNanos = System.nanoTime();
+    final long createdNanos = System.nanoTime();
+    volatile long lastProgressNanos = createdNanos;
     /**
      * The pending check for a timeout, cancelled (and removed) once the transaction is past voting:
      * left to run, each one woke the timer thread once per transaction, 30 s later, for nothing.
