@@ -10,7 +10,8 @@ import java.sql.Statement;
  * (no extension): {@code pgmm_guard_ddl} on ddl_command_end and {@code pgmm_guard_drop} on
  * sql_drop raise 0A000 unless the statement the client sent is one the sidecar marked as seen
  * ({@code md5(current_query())} among the session's {@value #MARKS_SETTING}, set by the sidecar
- * just before the statement runs). Sessions connected to PostgreSQL directly are refused the same
+ * just before the statement runs; over the text's ASCII characters only, since the sidecar reads
+ * the client's bytes as UTF-8 whatever {@code client_encoding} says). Sessions connected to PostgreSQL directly are refused the same
  * way. Objects in the session's temporary schema are local and pass. DDL on a permanent object sets
  * {@value #PERMANENT_DDL_SETTING} for the transaction, so that the session can tell a transaction
  * whose captured DDL touched only temporary objects (it cannot be prepared and commits locally).
@@ -47,7 +48,7 @@ final class DdlGuard {
   private static void create(Statement s) throws SQLException {
     s.execute("CREATE OR REPLACE FUNCTION pgmm.ddl_seen() RETURNS boolean LANGUAGE sql STABLE AS $f$"
         + " SELECT pg_catalog.strpos(COALESCE(pg_catalog.current_setting('" + MARKS_SETTING + "', true), ''),"
-        + " pg_catalog.md5(pg_catalog.current_query())) > 0 $f$");
+        + " pg_catalog.md5(pg_catalog.regexp_replace(pg_catalog.current_query(), '[^\\x01-\\x7F]', '', 'g'))) > 0 $f$");
     s.execute("CREATE OR REPLACE FUNCTION pgmm.refuse_ddl(what text) RETURNS void LANGUAGE plpgsql AS $f$"
         + " BEGIN"
         + "  RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = 'pgmm cannot replicate ' || what || ': it ran inside"

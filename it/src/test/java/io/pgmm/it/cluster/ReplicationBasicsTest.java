@@ -468,6 +468,7 @@ class ReplicationBasicsTest {
           assertThat(e.getServerErrorMessage().getHint()).contains("statement of its own");
         });
       }
+      s.execute("comment on table guarded is 'café ☕'"); // the marks hash ASCII only: not refused
       c.setAutoCommit(false); // inside a block that ran captured DDL first, too
       s.execute("create table captured_first (a int)");
       assertThatThrownBy(() -> s.execute("do $$ begin create table made_after (a int); end $$"))
@@ -485,6 +486,7 @@ class ReplicationBasicsTest {
       assertThat(cluster.tableExists(i, "guarded")).as("guarded on node %d", i).isTrue();
     }
     assertOnEveryNode("select count(*) from information_schema.columns where table_name = 'guarded'", 1);
+    assertOnEveryNode("select count(*) from pg_description where description = 'café ☕'", 1);
   }
 
   private static long countOn(Statement s, String sql) throws SQLException {

@@ -35,10 +35,17 @@ final class DdlMarks {
     return "pg_catalog.set_config('" + SETTING + "', '" + marks + "', false)";
   }
 
+  /**
+   * The md5 of {@code text}'s ASCII characters (1 to 127), as the guard computes it: the sidecar
+   * decodes every client's bytes as UTF-8, PostgreSQL converts them from {@code client_encoding},
+   * and only ASCII reads the same both ways.
+   */
   static String md5(String text) {
+    StringBuilder ascii = new StringBuilder(text.length());
+    text.chars().filter(c -> c >= 1 && c <= 127).forEach(c -> ascii.append((char) c));
     try {
       MessageDigest md = MessageDigest.getInstance("MD5");
-      return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(md.digest(ascii.toString().getBytes(StandardCharsets.US_ASCII)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has MD5", e);
     }
