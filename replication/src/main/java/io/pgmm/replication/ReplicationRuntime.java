@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -80,7 +81,7 @@ public final class ReplicationRuntime implements AutoCloseable {
     }
     Membership membership = StaticMembership.of(config);
     try (Connection c = DriverManager.getConnection(jdbcUrl, props)) {
-      try (java.sql.Statement s = c.createStatement()) {
+      try (Statement s = c.createStatement()) {
         s.execute("SET session_replication_role = replica"); // the DDL guard lets no unmarked DDL pass otherwise
       }
       NodeSetup.ensure(c, config.nodeId());

@@ -14,10 +14,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,7 +99,7 @@ public final class DecisionLog implements AutoCloseable {
   private volatile int liveCount;
   private final BlockingQueue<Pending> queue;
   /** Gids to forget; a forget always follows its gid's durable append, so it never overtakes it. */
-  private final java.util.Queue<Gid> forgotten = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final Queue<Gid> forgotten = new ConcurrentLinkedQueue<>();
   private final ByteBuffer batchBuffer;
   private final Thread writer;
   private final AtomicLong forceCount = new AtomicLong();
@@ -260,7 +263,7 @@ public final class DecisionLog implements AutoCloseable {
     try {
       while (!stop) {
         batch.clear();
-        Pending first = queue.poll(FORGET_IDLE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        Pending first = queue.poll(FORGET_IDLE_MILLIS, TimeUnit.MILLISECONDS);
         if (first != null) {
           batch.add(first);
           queue.drainTo(batch, options.maxBatchRecords() - 1);
