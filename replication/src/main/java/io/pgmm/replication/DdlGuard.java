@@ -32,20 +32,35 @@ final class DdlGuard {
 
   private DdlGuard() {}
 
-  /** Creates or replaces the guard, in one transaction; the session must be {@code replica} (see above). */
-  static void install(Connection c) throws SQLException {
-    SetupTransaction.run(c, DdlGuard::create);
-  }
-
-  /** Drops the triggers (a node without peers has nothing to guard); the functions may stay. */
-  static void remove(Connection c) throws SQLException {
-    try (Statement s = c.createStatement()) {
+  /**
+   * Creates or replaces the guard's functions and, with {@code triggers}, its triggers (a node
+   * without peers has nothing to guard: its triggers are dropped), in one transaction; the session
+   * must be {@code replica} (see above).
+   */
+  static void install(Connection c, boolean triggers) throws SQLException {
+    SetupTransaction.run(c, s -> {
+      create(s);
       s.execute("DROP EVENT TRIGGER IF EXISTS pgmm_guard_ddl");
       s.execute("DROP EVENT TRIGGER IF EXISTS pgmm_guard_drop");
-    }
+      if (triggers) {
+        s.execute("CREATE EVENT TRIGGER pgmm_guard_ddl ON ddl_command_end EXECUTE FUNCTION pgmm.guard_ddl()");
+        s.execute("CREATE EVENT TRIGGER pgmm_guard_drop ON sql_drop EXECUTE FUNCTION pgmm.guard_drop()");
+      }
+    });
   }
 
   private static void create(Statement s) throws SQLException {
+    // The session reads clients' bytes as UTF-8 and writes the pgmm.ddl message so: under another
+    // client_encoding a DDL's non-ASCII text would reach the peers garbled. The session calls this
+    // before it captures such a statement.
+    s.execute("CREATE OR REPLACE FUNCTION pgmm.require_utf8_for_ddl() RETURNS void LANGUAGE plpgsql AS $f$"
+        + " BEGIN"
+        + "  IF pg_catalog.pg_client_encoding() <> 'UTF8' THEN"
+        + "   RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = 'pgmm cannot replicate DDL with non-ASCII text from a"
+        + " session whose client_encoding is ' || pg_catalog.pg_client_encoding(), HINT = 'SET client_encoding = UTF8"
+        + " for this statement, or write its text in ASCII.';"
+        + "  END IF;"
+        + " END $f$");
     s.execute("CREATE OR REPLACE FUNCTION pgmm.ddl_seen() RETURNS boolean LANGUAGE sql STABLE AS $f$"
         + " SELECT pg_catalog.strpos(COALESCE(pg_catalog.current_setting('" + MARKS_SETTING + "', true), ''),"
         + " pg_catalog.md5(pg_catalog.regexp_replace(pg_catalog.current_query(), '[^\\x01-\\x7F]', '', 'g'))) > 0 $f$");
@@ -79,10 +94,6 @@ final class DdlGuard {
         + "   END IF;"
         + "  END IF;"
         + " END $f$");
-    s.execute("DROP EVENT TRIGGER IF EXISTS pgmm_guard_ddl");
-    s.execute("CREATE EVENT TRIGGER pgmm_guard_ddl ON ddl_command_end EXECUTE FUNCTION pgmm.guard_ddl()");
-    s.execute("DROP EVENT TRIGGER IF EXISTS pgmm_guard_drop");
-    s.execute("CREATE EVENT TRIGGER pgmm_guard_drop ON sql_drop EXECUTE FUNCTION pgmm.guard_drop()");
   }
 
   private static String quote(String text) {

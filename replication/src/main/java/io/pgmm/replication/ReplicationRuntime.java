@@ -86,11 +86,8 @@ public final class ReplicationRuntime implements AutoCloseable {
       }
       NodeSetup.ensure(c, config.nodeId());
       SequenceStride.install(c, config.nodeId(), config.replication().maxNodes());
-      if (membership.current().peers().isEmpty()) {
-        DdlGuard.remove(c); // alone, no DDL can leave nodes apart, and direct sessions may change the schema
-      } else {
-        DdlGuard.install(c);
-      }
+      // Alone, no DDL can leave nodes apart, and direct sessions may change the schema: no triggers.
+      DdlGuard.install(c, !membership.current().peers().isEmpty());
     }
     Path state = config.dataDir().resolve("replication");
     try {

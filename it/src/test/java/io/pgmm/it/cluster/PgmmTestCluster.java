@@ -127,6 +127,11 @@ public final class PgmmTestCluster implements AutoCloseable {
     log.info("test node {}: sidecar {}, postgres {}, peer port {}", n.id, n.sidecar.port(), pgPort, n.peerPort);
   }
 
+  /** The superuser's password of node {@code i}'s PostgreSQL (null: it trusts loopback), for clients such as psql. */
+  public String password(int i) {
+    return node(i).postgres.password();
+  }
+
   private static Properties superuser(Node n) {
     Properties p = new Properties();
     p.setProperty("user", "postgres");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.pgmm.it.support.Commands;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -487,6 +489,24 @@ class ReplicationBasicsTest {
     }
     assertOnEveryNode("select count(*) from information_schema.columns where table_name = 'guarded'", 1);
     assertOnEveryNode("select count(*) from pg_description where description = 'café ☕'", 1);
+  }
+
+  @Test
+  @Order(16)
+  void ddlWithNonAsciiTextIsRefusedUnlessTheClientEncodingIsUtf8() throws SQLException {
+    Map<String, String> env = new java.util.HashMap<>(Map.of("PGCLIENTENCODING", "LATIN1"));
+    if (cluster.password(1) != null) {
+      env.put("PGPASSWORD", cluster.password(1));
+    }
+    // The sidecar would send the text to the peers as UTF-8 in a session that reads LATIN1: garbled.
+    Commands.Result r = Commands.run(List.of(Commands.pgProgram("psql"), "-h", "127.0.0.1", "-p",
+            String.valueOf(cluster.sidecarPort(1)), "-U", "postgres", "-d", "postgres", "-X",
+            "-c", "create table encoded (id int primary key)", "-c", "comment on table encoded is 'café'"),
+        env, java.nio.file.Path.of("."), Duration.ofMinutes(1));
+    assertThat(r.exitCode()).as(r.stderr()).isNotZero();
+    assertThat(r.stderr()).contains("pgmm cannot replicate DDL with non-ASCII text").contains("LATIN1");
+    assertOnEveryNode("select count(*) from pg_class where relname = 'encoded'", 1); // ASCII DDL passes
+    assertOnEveryNode("select count(*) from pg_description where objoid = 'encoded'::regclass", 0);
   }
 
   private static long countOn(Statement s, String sql) throws SQLException {

@@ -774,16 +774,26 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     truncateInTransaction |= facts.statements.stream().anyMatch(st -> st.kind() == StatementKind.TRUNCATE);
     StringBuilder select = new StringBuilder("SELECT ").append(DdlMarks.setExpression(queries));
     boolean captured = false;
+    boolean ascii = true;
     for (Statement s : facts.statements) {
       if (s.kind().isReplicatedDdl()) {
         String text = s.kind() == StatementKind.DDL_CREATE_TABLE_AS ? CreateTableAs.forPeers(s.text()) : s.text();
         select.append(", pg_catalog.pg_logical_emit_message(true, 'pgmm.ddl', ").append(ddlMessageExpression(text))
             .append(')');
         captured = true;
+        ascii &= text.chars().allMatch(c -> c < 128);
       }
     }
+    if (!ascii) {
+      select.append(", pgmm.require_utf8_for_ddl()");
+    }
     if (captured) { // a TRUNCATE alone is decoded: nothing to capture, and no event trigger fires for it
-      inject(select.toString(), r -> { });
+      // Refused (the check above): the block fails, and the client hears why at the 25P02 of its statement.
+      inject(select.toString(), r -> {
+        if (r.failed()) {
+          router.woundBlock(r.error());
+        }
+      });
     }
   }
 
