@@ -58,12 +58,14 @@ final class BackendRouter implements RelayScanner.Inspector {
 
   private static final class ToSidecar implements Pending {
     final Consumer<QueryResult> then;
+    final boolean woundsOnError;
     final List<String> firstColumn = new ArrayList<>();
     String commandTag;
     ErrorResponse error;
 
-    ToSidecar(Consumer<QueryResult> then) {
+    ToSidecar(Consumer<QueryResult> then, boolean woundsOnError) {
       this.then = then;
+      this.woundsOnError = woundsOnError;
     }
   }
 
@@ -137,7 +139,16 @@ final class BackendRouter implements RelayScanner.Inspector {
   }
 
   void expectForSidecar(Consumer<QueryResult> then) {
-    pending.add(new ToSidecar(then));
+    pending.add(new ToSidecar(then, false));
+  }
+
+  /**
+   * A query of the sidecar's whose error, if any, fails the client's block with that error: the
+   * client hears it in place of the 25P02 of its next statement (see {@link #woundBlock}), which
+   * may already be in the same read, so the wound is set as the error arrives.
+   */
+  void expectForSidecarWoundingBlock() {
+    pending.add(new ToSidecar(r -> { }, true));
   }
 
   boolean idle() {
@@ -213,6 +224,9 @@ final class BackendRouter implements RelayScanner.Inspector {
     }
     if (head instanceof ToSidecar s) {
       collect(s, type, payload, error);
+      if (error != null && s.woundsOnError) {
+        blockWound = error;
+      }
       return false;
     }
     if (head instanceof ToClientThen t && error != null && t.error == null) {

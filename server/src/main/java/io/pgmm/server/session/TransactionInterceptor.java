@@ -789,11 +789,8 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     }
     if (captured) { // a TRUNCATE alone is decoded: nothing to capture, and no event trigger fires for it
       // Refused (the check above): the block fails, and the client hears why at the 25P02 of its statement.
-      inject(select.toString(), r -> {
-        if (r.failed()) {
-          router.woundBlock(r.error());
-        }
-      });
+      router.expectForSidecarWoundingBlock();
+      sendQuery(select.toString());
     }
   }
 
@@ -825,6 +822,10 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
 
   private void inject(String sql, Consumer<BackendRouter.QueryResult> then) {
     router.expectForSidecar(then);
+    sendQuery(sql);
+  }
+
+  private void sendQuery(String sql) {
     ByteBuf out = wires.alloc().buffer();
     FrontendEncoder.encode(new Query(sql), out);
     wires.toBackend(out);
