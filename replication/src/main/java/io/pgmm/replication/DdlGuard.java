@@ -51,15 +51,17 @@ final class DdlGuard {
 
   private static void create(Statement s) throws SQLException {
     // The session reads clients' bytes as UTF-8 and writes the pgmm.ddl message so: under another
-    // client_encoding a DDL's non-ASCII text would reach the peers garbled. The session calls this
-    // before it captures such a statement.
-    s.execute("CREATE OR REPLACE FUNCTION pgmm.require_utf8_for_ddl() RETURNS void LANGUAGE plpgsql AS $f$"
+    // client_encoding a DDL's non-ASCII text would reach the peers garbled. The session puts it
+    // (an empty text) into the message of such a statement. (It returned void in a first version.)
+    s.execute("DROP FUNCTION IF EXISTS pgmm.require_utf8_for_ddl()");
+    s.execute("CREATE FUNCTION pgmm.require_utf8_for_ddl() RETURNS text LANGUAGE plpgsql AS $f$"
         + " BEGIN"
         + "  IF pg_catalog.pg_client_encoding() <> 'UTF8' THEN"
         + "   RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = 'pgmm cannot replicate DDL with non-ASCII text from a"
         + " session whose client_encoding is ' || pg_catalog.pg_client_encoding(), HINT = 'SET client_encoding = UTF8"
         + " for this statement, or write its text in ASCII.';"
         + "  END IF;"
+        + "  RETURN '';"
         + " END $f$");
     s.execute("CREATE OR REPLACE FUNCTION pgmm.ddl_seen() RETURNS boolean LANGUAGE sql STABLE AS $f$"
         + " SELECT pg_catalog.strpos(COALESCE(pg_catalog.current_setting('" + MARKS_SETTING + "', true), ''),"

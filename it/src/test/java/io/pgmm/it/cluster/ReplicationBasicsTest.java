@@ -507,6 +507,23 @@ class ReplicationBasicsTest {
     assertThat(r.stderr()).contains("pgmm cannot replicate DDL with non-ASCII text").contains("LATIN1");
     assertOnEveryNode("select count(*) from pg_class where relname = 'encoded'", 1); // ASCII DDL passes
     assertOnEveryNode("select count(*) from pg_description where objoid = 'encoded'::regclass", 0);
+
+    // Outside a transaction too: the refused message leaves the statement unmarked, and the DDL
+    // guard refuses it here, so it runs nowhere.
+    Commands.Result cic = Commands.run(List.of(Commands.pgProgram("psql"), "-h", "127.0.0.1", "-p",
+            String.valueOf(cluster.sidecarPort(1)), "-U", "postgres", "-d", "postgres", "-X",
+            "-c", "create index concurrently \"encoded_ïd\" on encoded (id)"),
+        env, java.nio.file.Path.of("."), Duration.ofMinutes(1));
+    assertThat(cic.exitCode()).as(cic.stderr()).isNotZero();
+    assertThat(cic.stderr()).contains("pgmm cannot replicate CREATE INDEX");
+    // A failed CREATE INDEX CONCURRENTLY leaves an invalid index behind, as PostgreSQL always does.
+    assertOnEveryNode("select count(*) from pg_index i join pg_class c on c.oid = i.indexrelid"
+        + " where c.relname like 'encoded\\_%d' and i.indisvalid", 0);
+    try (Connection direct = cluster.connectDirect(1); Statement s = direct.createStatement()) {
+      s.execute("set session_replication_role = replica"); // past the DDL guard: this node alone
+      s.execute("do $$ declare r record; begin for r in select oid::regclass::text as name from pg_class"
+          + " where relname like 'encoded\\_%d' and relkind = 'i' loop execute 'drop index ' || r.name; end loop; end $$");
+    }
   }
 
   private static long countOn(Statement s, String sql) throws SQLException {

@@ -375,6 +375,8 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
   private void runOnEveryNode(ClientUnit unit, Statement statement) {
     busy = true;
     String[] message = new String[1];
+    // The marks are set in the same SELECT: if the message is refused, the DDL guard refuses the
+    // statement here too, and nothing runs anywhere.
     inject("SELECT " + ddlMessageExpression(statement.text()) + ", " + DdlMarks.setExpression(unit.sql), r -> {
       message[0] = r.failed() || r.firstColumn().isEmpty() ? null : r.firstColumn().get(0);
     });
@@ -774,21 +776,16 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
     truncateInTransaction |= facts.statements.stream().anyMatch(st -> st.kind() == StatementKind.TRUNCATE);
     StringBuilder select = new StringBuilder("SELECT ").append(DdlMarks.setExpression(queries));
     boolean captured = false;
-    boolean ascii = true;
     for (Statement s : facts.statements) {
       if (s.kind().isReplicatedDdl()) {
         String text = s.kind() == StatementKind.DDL_CREATE_TABLE_AS ? CreateTableAs.forPeers(s.text()) : s.text();
         select.append(", pg_catalog.pg_logical_emit_message(true, 'pgmm.ddl', ").append(ddlMessageExpression(text))
             .append(')');
         captured = true;
-        ascii &= text.chars().allMatch(c -> c < 128);
       }
     }
-    if (!ascii) {
-      select.append(", pgmm.require_utf8_for_ddl()");
-    }
     if (captured) { // a TRUNCATE alone is decoded: nothing to capture, and no event trigger fires for it
-      // Refused (the check above): the block fails, and the client hears why at the 25P02 of its statement.
+      // Refused (see ddlMessageExpression): the block fails, and the client hears why at the 25P02 of its statement.
       router.expectForSidecarWoundingBlock();
       sendQuery(select.toString());
     }
@@ -800,8 +797,11 @@ final class TransactionInterceptor implements RelayScanner.Inspector {
    */
   private static String ddlMessageExpression(String sql) {
     String tag = dollarTag(sql);
-    return "'pgmm-ddl/1' || chr(10) || 'search_path: ' || pg_catalog.current_setting('search_path') || chr(10)"
-        + " || 'role: ' || current_user || chr(10) || chr(10) || " + tag + sql + tag;
+    // The sidecar reads and writes statement text as UTF-8: under another client_encoding a
+    // non-ASCII text would reach the peers garbled, so the message is refused then (0A000).
+    String encodingCheck = sql.chars().allMatch(c -> c < 128) ? "" : "pgmm.require_utf8_for_ddl() || ";
+    return encodingCheck + "'pgmm-ddl/1' || chr(10) || 'search_path: ' || pg_catalog.current_setting('search_path')"
+        + " || chr(10) || 'role: ' || current_user || chr(10) || chr(10) || " + tag + sql + tag;
   }
 
   private static ErrorResponse withHint(ErrorResponse error, String hint) {
