@@ -46,6 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                                              checked; TRUNCATE / pgmm.ddl run in place
  *  prepare() ─────────────────────────────────────────────►   INSERT INTO pgmm.applied_xacts(gid);
  *                                                              PREPARE TRANSACTION gid ─► Vote yes | no
+ *                                                              (a small transaction: all in one round trip)
  *  decide(gid, commit) ─► decision pool (own connections) ─►  COMMIT PREPARED | ROLLBACK PREPARED (idempotent)
  * </pre>
  *
@@ -431,6 +432,8 @@ public final class ApplyService implements AutoCloseable {
         final List<String> batchChecks = new ArrayList<>(); // per batch entry: null, or the SQL of an UPDATE/DELETE
         int batchChars;
         Map<Integer, Relation> relations;
+        /** The transaction's statements while none has been sent yet (then it may go with its PREPARE); else null. */
+        List<Step> wholeTransaction;
 
         Worker(int number) {
             this.number = number;
@@ -504,9 +507,10 @@ public final class ApplyService implements AutoCloseable {
                 batch = connection.createStatement();
                 batch.setEscapeProcessing(false);
                 tx.running(batch);
+                wholeTransaction = new ArrayList<>();
                 add("BEGIN", null);
                 if (deallocate) {
-                    add("DEALLOCATE ALL", null);
+                    addSessionStatement("DEALLOCATE ALL");
                     deallocate = false;
                 }
                 while (true) {
@@ -531,6 +535,8 @@ public final class ApplyService implements AutoCloseable {
                 if (!checks) {
                     add(prepare, null); // nothing to check: one round trip for the tail and the PREPARE
                     flush(gid);
+                } else if (wholeTransaction != null) {
+                    prepareInOneRoundTrip(gid, prepare);
                 } else {
                     flush(gid);
                     batch.execute(prepare);
@@ -580,6 +586,7 @@ public final class ApplyService implements AutoCloseable {
                 batchChecks.clear();
                 batchChars = 0;
                 relations = null;
+                wholeTransaction = null;
                 if (batch != null) {
                     try {
                         batch.close();
@@ -689,11 +696,11 @@ public final class ApplyService implements AutoCloseable {
             String name = preparedNames.get(c.template());
             if (name == null) {
                 if (preparedNames.size() >= MAX_PREPARED_STATEMENTS) {
-                    add("DEALLOCATE ALL", null);
+                    addSessionStatement("DEALLOCATE ALL");
                     preparedNames.clear();
                 }
                 name = "pgmm_apply_" + (++preparedCount);
-                add("PREPARE " + name + " AS " + c.template(), null);
+                addSessionStatement("PREPARE " + name + " AS " + c.template());
                 preparedNames.put(c.template(), name);
             }
             return c.execute(name);
@@ -734,7 +741,20 @@ public final class ApplyService implements AutoCloseable {
             return cols;
         }
 
+        /** Adds a statement of the transaction: {@code check} is the SQL of an UPDATE/DELETE that must find its row. */
         private void add(String sql, String check) throws SQLException {
+            addToBatch(sql, check);
+            if (wholeTransaction != null) {
+                wholeTransaction.add(new Step(sql, check));
+            }
+        }
+
+        /** Adds a statement about the session's prepared statements: it lasts beyond the transaction. */
+        private void addSessionStatement(String sql) throws SQLException {
+            addToBatch(sql, null);
+        }
+
+        private void addToBatch(String sql, String check) throws SQLException {
             batch.addBatch(sql);
             batchChecks.add(check);
             batchChars += sql.length();
@@ -742,8 +762,17 @@ public final class ApplyService implements AutoCloseable {
 
         /** Sends the batch (pipelined) and checks that every UPDATE/DELETE found its row. */
         private void flush(String gid) throws SQLException, InterruptedException {
+            List<String> missing = send();
+            if (!missing.isEmpty()) {
+                retryMissing(gid, missing);
+            }
+        }
+
+        /** Sends the batch (pipelined); returns its UPDATE/DELETE statements that matched no row. */
+        private List<String> send() throws SQLException {
+            wholeTransaction = null;
             if (batchChecks.isEmpty()) {
-                return;
+                return List.of();
             }
             int[] counts;
             executingSinceNanos = System.nanoTime();
@@ -754,19 +783,34 @@ public final class ApplyService implements AutoCloseable {
                 batch.clearBatch();
                 batchChars = 0;
             }
-            List<String> missing = null;
+            List<String> missing = new ArrayList<>();
             for (int i = 0; i < counts.length && i < batchChecks.size(); i++) {
                 if (batchChecks.get(i) != null && counts[i] == 0) {
-                    if (missing == null) {
-                        missing = new ArrayList<>();
-                    }
                     missing.add(batchChecks.get(i));
                 }
             }
             batchChecks.clear();
-            if (missing != null) {
-                retryMissing(gid, missing);
+            return missing;
+        }
+
+        /**
+         * Sends the whole transaction and its PREPARE in one round trip, the usual case, though the row counts
+         * of its UPDATEs and DELETEs are only known afterwards. When one matched no row, the PREPARE is
+         * undone (nothing has voted on it yet) and the statements run again, waiting for the rows as
+         * {@link #retryMissing} does; the prepared statements they made stay (they outlive transactions).
+         */
+        private void prepareInOneRoundTrip(String gid, String prepare) throws SQLException, InterruptedException {
+            List<Step> steps = wholeTransaction;
+            addToBatch(prepare, null);
+            if (send().isEmpty()) {
+                return;
             }
+            batch.execute("ROLLBACK PREPARED " + ChangeSql.quoteLiteral(gid));
+            for (Step step : steps) {
+                addToBatch(step.sql(), step.check());
+            }
+            flush(gid);
+            batch.execute(prepare);
         }
 
         private void retryMissing(String gid, List<String> missing) throws SQLException, InterruptedException {
@@ -798,6 +842,10 @@ public final class ApplyService implements AutoCloseable {
                 connection = null;
             }
         }
+    }
+
+    /** A statement of a replayed transaction, and the SQL to report when it is an UPDATE/DELETE that found no row. */
+    private record Step(String sql, String check) {
     }
 
     private static String abbreviate(String sql) {

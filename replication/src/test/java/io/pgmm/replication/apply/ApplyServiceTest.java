@@ -282,6 +282,36 @@ class ApplyServiceTest {
     }
 
     @Test
+    void aRowThatArrivesWhileTheReplayWaitsIsUpdatedAndTheFirstPrepareLeavesNothing() throws Exception {
+        // The replay goes out with its PREPARE in one round trip; the UPDATE matched no row, so that PREPARE
+        // is undone and the transaction replayed again, this time waiting for the row (which an earlier
+        // transaction's commit brings here meanwhile).
+        AtomicInteger waits = new AtomicInteger();
+        MissingRowHandler rowArrives = gid -> {
+            waits.incrementAndGet();
+            try {
+                b.exec("INSERT INTO conflict VALUES (650, 'arrived')");
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            return true;
+        };
+        String gid = "pgmm:9:0:2";
+        try (ApplyService waiting = new ApplyService(b.jdbcUrl(), b.props(), 1, 1, LOCK_TIMEOUT, 1, rowArrives, 1 << 20)) {
+            RemoteTransaction tx = waiting.begin(gid);
+            tx.append(relationMessageOf("conflict"));
+            tx.append(updateMessage(650, "updated"));
+            assertThat(tx.prepare().get(30, TimeUnit.SECONDS)).isEqualTo(Vote.yes());
+            assertThat(waits).hasValue(1);
+            assertThat(preparedOnB()).isEqualTo(gid);
+            waiting.decide(gid, true).get(10, TimeUnit.SECONDS);
+        }
+        assertThat(b.queryString("SELECT v FROM conflict WHERE id = 650")).isEqualTo("updated");
+        assertThat(b.queryString("SELECT count(*) FROM pgmm.applied_xacts WHERE gid = '" + gid + "'")).isEqualTo("1");
+        b.exec("DELETE FROM conflict WHERE id = 650");
+    }
+
+    @Test
     void rowLockedOnThePeerVotesNoWith40001AfterTheLockTimeout() throws Exception {
         replicate("INSERT INTO conflict VALUES (700, 'v')");
         try (Connection locker = b.connect(); Statement s = locker.createStatement()) {
