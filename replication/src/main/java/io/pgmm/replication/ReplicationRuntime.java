@@ -169,7 +169,16 @@ public final class ReplicationRuntime implements AutoCloseable {
   private record ApplyAdapter(ApplyService apply) implements LocalApply {
     @Override
     public Replay begin(Gid gid, CompletableFuture<?> after) throws InterruptedException {
-      RemoteTransaction tx = apply.begin(gid.text(), after);
+      return replayOf(apply.begin(gid.text(), after));
+    }
+
+    @Override
+    public Replay tryBegin(Gid gid, CompletableFuture<?> after) throws InterruptedException {
+      RemoteTransaction tx = apply.tryBegin(gid.text(), after);
+      return tx == null ? null : replayOf(tx);
+    }
+
+    private static Replay replayOf(RemoteTransaction tx) {
       return new Replay() {
         @Override
         public void append(byte[] pgoutputMessage) throws InterruptedException {

@@ -167,11 +167,26 @@ public final class ApplyService implements AutoCloseable {
      * committed here, which this one may build on (a table it created, a row it inserted).
      */
     public RemoteTransaction begin(String gid, CompletableFuture<?> after) throws InterruptedException {
+        checkOpen(gid);
+        slots.acquire();
+        return enqueue(gid, after);
+    }
+
+    /** As {@link #begin(String, CompletableFuture)}, but never blocks: null when every worker is busy and the queue full. */
+    public RemoteTransaction tryBegin(String gid, CompletableFuture<?> after) throws InterruptedException {
+        checkOpen(gid);
+        // with a timeout, as begin() does, the fair semaphore lets no one jump the transactions waiting for a slot
+        return slots.tryAcquire(0, TimeUnit.NANOSECONDS) ? enqueue(gid, after) : null;
+    }
+
+    private void checkOpen(String gid) {
         Objects.requireNonNull(gid, "gid");
         if (closed) {
             throw new IllegalStateException("apply service is closed");
         }
-        slots.acquire();
+    }
+
+    private RemoteTransaction enqueue(String gid, CompletableFuture<?> after) {
         RemoteTransaction tx = new RemoteTransaction(gid, maxBufferedBytesPerTransaction, this, after);
         if (active.putIfAbsent(gid, tx) != null) {
             slots.release();
@@ -359,6 +374,7 @@ public final class ApplyService implements AutoCloseable {
         Properties p = new Properties();
         p.putAll(props);
         p.setProperty("ApplicationName", "pgmm-decide");
+        p.setProperty("preferQueryMode", "simple"); // one Query message a decision: less work on both ends
         Connection c = DriverManager.getConnection(jdbcUrl, p);
         c.setAutoCommit(true);
         return c;
@@ -529,7 +545,7 @@ public final class ApplyService implements AutoCloseable {
                         flush(gid);
                     }
                 }
-                add("INSERT INTO pgmm.applied_xacts (gid) VALUES (" + ChangeSql.quoteLiteral(gid) + ")", null);
+                add(execute(ChangeSql.appliedMark(gid)), null);
                 boolean checks = batchChecks.stream().anyMatch(Objects::nonNull);
                 String prepare = "PREPARE TRANSACTION " + ChangeSql.quoteLiteral(gid);
                 if (!checks) {
@@ -682,6 +698,11 @@ public final class ApplyService implements AutoCloseable {
             flush(null);
             invalidateSchemaCache();
             forgetSchema();
+            if (deallocate) {
+                // Now, not at the next transaction's start: that would also drop what the rest of this one prepares.
+                addSessionStatement("DEALLOCATE ALL");
+                deallocate = false;
+            }
         }
 
         /** Drops what this worker knows of the tables' shapes: identity columns and prepared statements. */

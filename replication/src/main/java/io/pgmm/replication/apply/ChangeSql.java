@@ -79,6 +79,12 @@ final class ChangeSql {
         }
     }
 
+    /** Records that this node replayed {@code gid} (see NodeSetup): the row commits or rolls back with the replay. */
+    static Change appliedMark(String gid) {
+        return new Change("INSERT INTO pgmm.applied_xacts (gid) VALUES ($1)", List.of(gid),
+                "INSERT INTO pgmm.applied_xacts (gid) VALUES (" + quoteLiteral(gid) + ")");
+    }
+
     static String quoteIdent(String name) {
         return '"' + name.replace("\"", "\"\"") + '"';
     }

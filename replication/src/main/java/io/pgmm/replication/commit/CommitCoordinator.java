@@ -685,7 +685,9 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
         log.warn("message from unknown node {} dropped: {}", fromNode, message);
         return;
       }
-      feeder.enqueue(message);
+      if (!(message instanceof PeerMessage.Prepare p && feeder.tookAtOnce(p))) {
+        feeder.enqueue(message);
+      }
     }
   }
 
@@ -741,13 +743,36 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
     }
 
+    /**
+     * Starts a small transaction on the calling network thread, a thread switch fewer, when that
+     * cannot block or overtake anything: nothing from this peer waits or is being handled, a worker
+     * or queue place is free, and its changes are at most a chunk (a replay buffers megabytes before
+     * {@code append} waits). False when the feeder must take it.
+     */
+    boolean tookAtOnce(PeerMessage.Prepare p) {
+      if (enqueued.get() != handled.get() || p.data().length > CHUNK_BYTES) {
+        return false;
+      }
+      try {
+        if (!begin(p.gid(), p.generation(), p.prepareTs(), false)) {
+          return false;
+        }
+        chunk(p.gid(), p.data());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while starting " + p.gid(), e);
+      }
+      end(p.gid());
+      return true;
+    }
+
     private void handle(PeerMessage m) throws InterruptedException {
       if (m instanceof PeerMessage.Prepare p) {
-        begin(p.gid(), p.generation(), p.prepareTs());
+        begin(p.gid(), p.generation(), p.prepareTs(), true);
         chunk(p.gid(), p.data());
         end(p.gid());
       } else if (m instanceof PeerMessage.PrepareBegin b) {
-        begin(b.gid(), b.generation(), b.prepareTs());
+        begin(b.gid(), b.generation(), b.prepareTs(), true);
       } else if (m instanceof PeerMessage.ChangeChunk c) {
         chunk(c.gid(), c.data());
       } else if (m instanceof PeerMessage.PrepareEnd e) {
@@ -755,20 +780,27 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
     }
 
-    private void begin(Gid gid, long txGeneration, long prepareTs) throws InterruptedException {
+    /** False, having done nothing, when {@code mayWait} is false and the replay could not start without waiting. */
+    private boolean begin(Gid gid, long txGeneration, long prepareTs, boolean mayWait) throws InterruptedException {
       clock.observe(prepareTs);
       if (txGeneration != generation) {
         // Only the nodes of the generation it prepared in may decide a transaction (DESIGN, Membership).
         // Its chunks and end find nothing to replay and are dropped.
         send(peer, new PeerMessage.Vote(gid, selfNode, false, clock.now(), "57P03", "node " + selfNode
             + " is in membership generation " + generation + ", the transaction prepared in " + txGeneration));
-        return;
+        return true;
       }
       if (!tombstones.containsKey(gid)) {
         // The origin's transactions precommitted here before this one arrived may have been
         // acknowledged to a client who then ran this one: it may need their rows or tables.
-        applied.put(gid, new PeerTransaction(apply.begin(gid, awaitPrecommitted()), prepareTs));
+        CompletableFuture<Void> after = awaitPrecommitted();
+        LocalApply.Replay replay = mayWait ? apply.begin(gid, after) : apply.tryBegin(gid, after);
+        if (replay == null) {
+          return false;
+        }
+        applied.put(gid, new PeerTransaction(replay, prepareTs));
       }
+      return true;
     }
 
     private void chunk(Gid gid, byte[] chunk) throws InterruptedException {

@@ -12,6 +12,9 @@ public interface LocalApply {
    */
   Replay begin(Gid gid, CompletableFuture<?> after) throws InterruptedException;
 
+  /** As {@link #begin}, but never blocks: null when every apply worker is busy and the queue is full. */
+  Replay tryBegin(Gid gid, CompletableFuture<?> after) throws InterruptedException;
+
   /** COMMIT PREPARED or ROLLBACK PREPARED of {@code gid} here, on connections of their own; idempotent. */
   CompletableFuture<Void> decide(Gid gid, boolean commit);
 

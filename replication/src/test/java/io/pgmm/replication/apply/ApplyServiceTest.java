@@ -225,8 +225,14 @@ class ApplyServiceTest {
     void ddlMessageRunsInPlaceOnThePeer() throws Exception {
         String ddl = "CREATE TABLE created_by_ddl (id int PRIMARY KEY, v text)";
         String content = new String(new DdlMessage(ddl, "public", null).encode(), java.nio.charset.StandardCharsets.UTF_8);
-        replicate("SELECT pg_logical_emit_message(true, 'pgmm.ddl', " + ChangeSql.quoteLiteral(content) + ")", ddl,
+        replicate("INSERT INTO many VALUES (-3, 'before ddl')",
+                "SELECT pg_logical_emit_message(true, 'pgmm.ddl', " + ChangeSql.quoteLiteral(content) + ")", ddl,
                 "INSERT INTO created_by_ddl VALUES (1, 'after ddl')");
+        // Later transactions use what the replay prepared after the DDL (seen: the worker that had run the DDL
+        // dropped those statements at its next transaction's start, and that replay failed with 26000).
+        for (int i = 2; i <= 9; i++) {
+            replicate("INSERT INTO created_by_ddl VALUES (" + i + ", 'later')");
+        }
         assertSame("created_by_ddl", "id");
     }
 
