@@ -2,6 +2,7 @@ package io.pgmm.replication;
 
 import io.pgmm.config.ClusterConfig;
 import io.pgmm.config.NodeConfig;
+import io.pgmm.replication.apply.AppliedGidPruner;
 import io.pgmm.replication.apply.ApplyService;
 import io.pgmm.replication.apply.RemoteTransaction;
 import io.pgmm.replication.capture.ChangeCapture;
@@ -53,6 +54,7 @@ public final class ReplicationRuntime implements AutoCloseable {
   private final CommitCoordinator coordinator;
   private final PeerTransport transport;
   private final ChangeCapture capture;
+  private final AppliedGidPruner pruner;
   private DeadlockResolver resolver;
   private volatile LocalSessions sessions = LocalSessions.NONE;
   private final ScheduledExecutorService confirmer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -62,12 +64,13 @@ public final class ReplicationRuntime implements AutoCloseable {
   });
 
   private ReplicationRuntime(DecisionLog decisionLog, ApplyService apply, CommitCoordinator coordinator,
-      PeerTransport transport, ChangeCapture capture) {
+      PeerTransport transport, ChangeCapture capture, AppliedGidPruner pruner) {
     this.decisionLog = decisionLog;
     this.apply = apply;
     this.coordinator = coordinator;
     this.transport = transport;
     this.capture = capture;
+    this.pruner = pruner;
   }
 
   /**
@@ -117,7 +120,10 @@ public final class ReplicationRuntime implements AutoCloseable {
     ChangeCapture capture = new ChangeCapture(jdbcUrl, props, config.nodeId(), coordinator);
     coordinator.watchCapture(capture::lastMessageNanos);
     capture.start();
-    ReplicationRuntime runtime = new ReplicationRuntime(decisionLog, apply, coordinator, transport, capture);
+    AppliedGidPruner pruner = new AppliedGidPruner(jdbcUrl, props, AppliedGidPruner.DEFAULT_RETENTION,
+        AppliedGidPruner.DEFAULT_INTERVAL);
+    pruner.start();
+    ReplicationRuntime runtime = new ReplicationRuntime(decisionLog, apply, coordinator, transport, capture, pruner);
     runtime.resolver = new DeadlockResolver(jdbcUrl, props, apply::applyingByBackendPid,
         apply::anyExecutingLongerThan, coordinator, () -> runtime.sessions, DEADLOCK_CHECK_MILLIS);
     runtime.confirmer.scheduleWithFixedDelay(() -> capture.confirm(capture.safeConfirmLsn()),
@@ -155,6 +161,7 @@ public final class ReplicationRuntime implements AutoCloseable {
   @Override
   public void close() {
     confirmer.shutdownNow();
+    pruner.close();
     if (resolver != null) {
       resolver.close();
     }

@@ -347,7 +347,8 @@ public final class ApplyService implements AutoCloseable {
                 }
                 if (commit && !appliedHere(c, gid)) {
                     throw new SQLException("transaction " + gid + " is neither prepared nor committed here (it was"
-                            + " never applied, or it was rolled back)", "42704", e);
+                            + " never applied, was rolled back, or committed so long ago that its record was pruned)",
+                            "42704", e);
                 }
             }
         } catch (SQLException e) {

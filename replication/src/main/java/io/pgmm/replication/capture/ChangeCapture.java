@@ -102,6 +102,8 @@ public final class ChangeCapture implements AutoCloseable {
     private String txGid;
     private long txXid;
     private boolean txHasChanges;
+    /** The relation id of pgmm.applied_xacts once a Relation message named it (0: no relation has that id). */
+    private int appliedXactsRelationId;
 
     /**
      * @param jdbcUrl        the local PostgreSQL, e.g. {@code jdbc:postgresql://127.0.0.1:5432/app}
@@ -333,12 +335,16 @@ public final class ChangeCapture implements AutoCloseable {
                 if (txKind == TxKind.OURS) {
                     sendRelationIfNeeded(PgOutputDecoder.changeRelationId(ByteBuffer.wrap(raw), false));
                     listener.change(txGid, raw);
-                } else {
-                    txHasChanges = true;
+                } else if (txKind != TxKind.PLAIN
+                        || PgOutputDecoder.changeRelationId(ByteBuffer.wrap(raw), false) != appliedXactsRelationId) {
+                    txHasChanges = true; // the pruning of pgmm's own bookkeeping is no unreplicated write
                 }
             }
             case RELATION -> {
                 PgOutputMessage.Relation r = (PgOutputMessage.Relation) PgOutputDecoder.decode(raw);
+                if (NodeSetup.APPLIED_XACTS.equals(r.namespace() + "." + r.name())) {
+                    appliedXactsRelationId = r.relationId();
+                }
                 relations.put(r.relationId(), raw);
                 relationsSentInTx.remove(r.relationId()); // a new shape goes out again before its next change
             }

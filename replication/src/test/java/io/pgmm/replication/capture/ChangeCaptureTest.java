@@ -1,5 +1,6 @@
 package io.pgmm.replication.capture;
 
+import io.pgmm.replication.apply.AppliedGidPruner;
 import io.pgmm.replication.pgoutput.PgOutputDecoder;
 import io.pgmm.replication.pgoutput.PgOutputMessage;
 import org.junit.jupiter.api.AfterAll;
@@ -192,6 +193,10 @@ class ChangeCaptureTest {
             pg.exec("COMMIT PREPARED 'somebody-else'");
             pg.exec("INSERT INTO t VALUES (21, 'direct')");
             pg.exec("CREATE TABLE IF NOT EXISTS ddl_only (id int)"); // no change decoded: no alarm
+            // pgmm's own bookkeeping, written and pruned in local transactions: no alarm either
+            pg.exec("INSERT INTO pgmm.applied_xacts (gid, applied_at) VALUES ('pgmm:99:0:" + node + "', now() - interval '2 hours')");
+            assertThat(new AppliedGidPruner(pg.jdbcUrl(), pg.props(), Duration.ofHours(1), Duration.ofMinutes(5))
+                    .pruneNow()).isEqualTo(1);
             prepared(own, "DELETE FROM t WHERE id = 20", "DELETE FROM t WHERE id = 21", "DELETE FROM t WHERE id = 22");
             pg.exec("COMMIT PREPARED '" + own + "'");
             await().atMost(Duration.ofSeconds(20)).until(() -> rec.events.contains("commit " + own));
