@@ -153,6 +153,14 @@ public final class ReplicationRuntime implements AutoCloseable {
     return coordinator;
   }
 
+  /**
+   * Closes this node's connection to {@code peer}, losing what was on its way, as a network fault
+   * would; it is dialled again after the reconnect delay.
+   */
+  public void disconnect(int peer) {
+    transport.disconnect(peer);
+  }
+
   /** The client sessions whose transactions conflict resolution may abort (see {@link LocalSessions}). */
   public void attach(LocalSessions sessions) {
     this.sessions = sessions;

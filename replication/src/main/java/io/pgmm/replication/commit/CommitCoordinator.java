@@ -94,9 +94,17 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
    * This node's transactions decided to commit that some node (this one included) has not yet
    * confirmed as committed: their PreCommit records stay in the decision log until every node has
    * (then the log may drop them; without that it grows with every transaction, in memory too). A
-   * peer that never acknowledges (it went down) keeps its entries: recovery will need them.
+   * peer that never acknowledges (it went down) keeps its entries: recovery will need them. Sent
+   * again whenever a connection with that peer comes up ({@link #onConnected}).
    */
   private final Map<Gid, Set<Integer>> awaitingDecisionAcks = new ConcurrentHashMap<>();
+  /**
+   * This node's rolled-back transactions that a peer has not confirmed rolling back: one it voted
+   * yes on stays prepared there, holding its rows, until the rollback arrives. Sent again whenever
+   * a connection with that peer comes up.
+   */
+  private final Map<Gid, Set<Integer>> awaitingRollbackAcks = new ConcurrentHashMap<>();
+  private volatile boolean closed;
   /**
    * Distributed transactions precommitted here and not yet committed or rolled back here, for
    * global reads. Not every prepared one: a transaction still collecting votes cannot have been
@@ -407,6 +415,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       tx.precommitNanos = System.nanoTime();
     }
     tx.timeout.cancel(false);
+    tx.timeout = timers.schedule(() -> precommitTimeout(tx), prepareTimeout.toMillis(), TimeUnit.MILLISECONDS);
     undecided.putIfAbsent(tx.gid, new CompletableFuture<>());
     clock.observe(commitTs);
     // The origin's own record and the peers' are written at the same time: the quorum counts
@@ -439,11 +448,14 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
 
   private void maybeCommit(OriginTransaction tx) {
     synchronized (tx) {
-      if (tx.state != OriginState.PRECOMMITTING || tx.precommitAcks.size() < precommitQuorum()) {
+      boolean precommitting = tx.state == OriginState.PRECOMMITTING
+          || tx.state == OriginState.UNKNOWN && tx.precommitTimedOut;
+      if (!precommitting || tx.precommitAcks.size() < precommitQuorum()) {
         return;
       }
       tx.state = tx.state.moveTo(OriginState.COMMITTING);
     }
+    tx.timeout.cancel(false);
     timings.record(StageTimings.Stage.PRECOMMIT, tx.precommitNanos);
     tx.commitNanos = System.nanoTime();
     // Every node holds the PreCommit: the decision cannot change, so the peers commit alongside
@@ -496,6 +508,9 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       if (e != null) {
         log.warn("ROLLBACK PREPARED of {} failed: {}", tx.gid, e.toString());
       }
+      Set<Integer> acks = ConcurrentHashMap.newKeySet();
+      acks.addAll(peers);
+      awaitingRollbackAcks.put(tx.gid, acks);
       for (int peer : peers) {
         send(peer, new PeerMessage.Decision(tx.gid, false));
       }
@@ -506,6 +521,32 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       tx.outcome.complete(new CommitOutcome.Aborted(sqlState, message));
       forget(tx);
     });
+  }
+
+  /**
+   * A node has not confirmed the PreCommit in time (its connection broke, or it is down): the
+   * client hears that the outcome is unknown rather than wait without end. The transaction stays
+   * precommitted; the PreCommit goes again when the node connects, and once every node has it,
+   * the transaction commits as usual.
+   */
+  private void precommitTimeout(OriginTransaction tx) {
+    List<Integer> silent = new ArrayList<>();
+    synchronized (tx) {
+      if (tx.state != OriginState.PRECOMMITTING) {
+        return;
+      }
+      for (int peer : peers) {
+        if (!tx.precommitAcks.contains(peer)) {
+          silent.add(peer);
+        }
+      }
+      tx.precommitTimedOut = true;
+      tx.state = tx.state.moveTo(OriginState.UNKNOWN); // in the same lock as the check: a late ack may be arriving
+    }
+    String message = "pgmm: node(s) " + silent + " did not confirm the commit decision within "
+        + prepareTimeout.toMillis() + " ms; the transaction commits on every node once they do";
+    log.error("transaction {} is in doubt: {}", tx.gid, message);
+    tx.outcome.complete(new CommitOutcome.Unknown(message + "; do not retry it blindly"));
   }
 
   private void unknown(OriginTransaction tx, String message) {
@@ -563,6 +604,15 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     Set<Integer> waiting = awaitingDecisionAcks.get(gid);
     if (waiting != null && waiting.remove(node) && waiting.isEmpty() && awaitingDecisionAcks.remove(gid) != null) {
       decisionLog.forget(gid);
+    }
+  }
+
+  /** {@code node} has carried out this node's decision on {@code gid}, whichever it was. */
+  private void decisionAcknowledged(Gid gid, int node) {
+    committedOn(gid, node);
+    Set<Integer> waiting = awaitingRollbackAcks.get(gid);
+    if (waiting != null && waiting.remove(node) && waiting.isEmpty()) {
+      awaitingRollbackAcks.remove(gid);
     }
   }
 
@@ -671,7 +721,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
         maybeCommit(tx);
       }
     } else if (message instanceof PeerMessage.DecisionAck a) {
-      committedOn(a.gid(), a.voterNode());
+      decisionAcknowledged(a.gid(), a.voterNode());
     } else if (message instanceof PeerMessage.PreCommit p) {
       // Decisions never queue behind the replay of other transactions (they release its locks).
       onPreCommit(fromNode, p);
@@ -687,6 +737,62 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
       if (!(message instanceof PeerMessage.Prepare p && feeder.tookAtOnce(p))) {
         feeder.enqueue(message);
+      }
+    }
+  }
+
+  /**
+   * Sends {@code node} again what it may have missed while a connection was down: PreCommits it has
+   * not confirmed and decisions it has not acknowledged. Each is idempotent there (a decision
+   * already carried out is acknowledged again), so a duplicate costs only a message.
+   */
+  @Override
+  public void onConnected(int node) {
+    if (closed || !peers.contains(node)) {
+      return;
+    }
+    for (OriginTransaction tx : origin.values()) {
+      long commitTs;
+      synchronized (tx) {
+        boolean precommitting = tx.state == OriginState.PRECOMMITTING
+            || tx.state == OriginState.UNKNOWN && tx.precommitTimedOut;
+        if (!precommitting || tx.precommitAcks.contains(node)) {
+          continue;
+        }
+        commitTs = tx.commitTs;
+      }
+      send(node, new PeerMessage.PreCommit(tx.gid, generation, 0, commitTs));
+    }
+    awaitingDecisionAcks.forEach((gid, waiting) -> {
+      if (waiting.contains(node)) {
+        send(node, new PeerMessage.Decision(gid, true));
+      }
+    });
+    awaitingRollbackAcks.forEach((gid, waiting) -> {
+      if (waiting.contains(node)) {
+        send(node, new PeerMessage.Decision(gid, false));
+      }
+    });
+  }
+
+  /**
+   * Transactions whose changes or vote may have been lost with the connection are aborted now
+   * rather than after the prepare timeout (the rollback reaches the node when it is back).
+   */
+  @Override
+  public void onDisconnected(int node) {
+    if (closed || !peers.contains(node)) {
+      return;
+    }
+    for (OriginTransaction tx : origin.values()) {
+      boolean lost;
+      synchronized (tx) {
+        lost = tx.state == OriginState.VOTING && !tx.yesVotes.containsKey(node)
+            || tx.state == OriginState.PREPARED && tx.prepareTs != 0;
+      }
+      if (lost) {
+        abort(tx, "57P03", "pgmm lost the connection with node " + node + " (" + peerNames.get(node)
+            + ") while the transaction was being replicated; retry it");
       }
     }
   }
@@ -939,6 +1045,8 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     long commitTs;
     int chunksSent;
     boolean beginSent;
+    /** UNKNOWN because a node did not confirm the PreCommit in time: its confirmation still commits it. */
+    boolean precommitTimedOut;
 
     OriginTransaction(Gid gid) {
       this.gid = gid;
@@ -952,6 +1060,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
 
   @Override
   public void close() {
+    closed = true;
     timers.shutdownNow();
     feeders.values().forEach(f -> f.thread.interrupt());
   }

@@ -9,8 +9,9 @@ import java.util.Set;
  * table is the protocol: once PRECOMMITTING, the origin never aborts on its own.
  *
  * <pre>
- *  PREPARED ──capture done──► VOTING ──all yes──► PRECOMMITTING ──majority──► COMMITTING ──► COMMITTED
- *     │                          │ no / timeout / peer lost                      (resolution on timeout: UNKNOWN)
+ *  PREPARED ──capture done──► VOTING ──all yes──► PRECOMMITTING ──all acks──► COMMITTING ──► COMMITTED
+ *     │                          │ no / timeout / peer lost    │ timeout: UNKNOWN ──late acks──┘
+ *     │                          │                                               (resolution on timeout: UNKNOWN)
  *     └──────────────────────────┴──► ABORTING ──► ABORTED
  * </pre>
  */
@@ -32,7 +33,7 @@ enum OriginState {
       COMMITTED, EnumSet.noneOf(OriginState.class),
       ABORTING, EnumSet.of(ABORTED),
       ABORTED, EnumSet.noneOf(OriginState.class),
-      UNKNOWN, EnumSet.noneOf(OriginState.class));
+      UNKNOWN, EnumSet.of(COMMITTING)); // a precommit that timed out, once every node confirmed it
 
   boolean canMoveTo(OriginState next) {
     return NEXT.get(this).contains(next);

@@ -10,4 +10,15 @@ package io.pgmm.replication.transport;
 public interface PeerMessageHandler {
 
   void onMessage(int fromNode, PeerMessage message);
+
+  /**
+   * A connection with {@code node} is authenticated, in either direction: after a drop, what was sent on the
+   * connection before may never have arrived. Called on a Netty event loop; must not block.
+   */
+  default void onConnected(int node) {
+  }
+
+  /** A connection with {@code node} closed, in either direction. Called on a Netty event loop; must not block. */
+  default void onDisconnected(int node) {
+  }
 }

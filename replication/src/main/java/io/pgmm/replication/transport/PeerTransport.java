@@ -230,6 +230,17 @@ public final class PeerTransport implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes the outbound connection to the peer, if open; it is dialled again after the reconnect delay.
+   * Messages handed over but not yet delivered are lost, as on any broken connection (fault tests use it).
+   */
+  public void disconnect(int peerNode) {
+    Channel ch = link(peerNode).channel;
+    if (ch != null) {
+      ch.close();
+    }
+  }
+
   /** True when our outbound connection to the peer is authenticated and open. */
   public boolean isConnected(int peerNode) {
     Channel ch = link(peerNode).channel;
@@ -345,13 +356,17 @@ public final class PeerTransport implements AutoCloseable {
     @Override
     public void authenticated(Channel channel, int peerNode) {
       Channel previous = inboundByPeer.put(peerNode, channel);
-      channel.closeFuture().addListener(f -> inboundByPeer.remove(peerNode, channel));
+      channel.closeFuture().addListener(f -> {
+        inboundByPeer.remove(peerNode, channel);
+        handler.onDisconnected(peerNode);
+      });
       if (previous != null && previous != channel) {
         log.info("peer reconnected, closing its previous inbound connection self={} peer={}", selfNodeId, peerNode);
         previous.close();
       }
       log.info("peer inbound connection authenticated self={} peer={} remote={}", selfNodeId, peerNode,
           channel.remoteAddress());
+      handler.onConnected(peerNode);
     }
 
     @Override
@@ -442,6 +457,7 @@ public final class PeerTransport implements AutoCloseable {
         notifyAll();
       }
       log.info("peer connected self={} peer={} address={}", selfNodeId, peerNode, address);
+      handler.onConnected(peerNode);
     }
 
     @Override
@@ -465,6 +481,7 @@ public final class PeerTransport implements AutoCloseable {
       if (wasConnected) {
         lastError = "connection closed";
         log.info("peer disconnected self={} peer={} address={}", selfNodeId, peerNode, address);
+        handler.onDisconnected(peerNode);
       } else if (lastError == null) {
         lastError = "connection closed during handshake";
       }
