@@ -448,9 +448,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
 
   private void maybeCommit(OriginTransaction tx) {
     synchronized (tx) {
-      boolean precommitting = tx.state == OriginState.PRECOMMITTING
-          || tx.state == OriginState.UNKNOWN && tx.precommitTimedOut;
-      if (!precommitting || tx.precommitAcks.size() < precommitQuorum()) {
+      if (!tx.awaitsPrecommitAcks() || tx.precommitAcks.size() < precommitQuorum()) {
         return;
       }
       tx.state = tx.state.moveTo(OriginState.COMMITTING);
@@ -754,9 +752,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
     for (OriginTransaction tx : origin.values()) {
       long commitTs;
       synchronized (tx) {
-        boolean precommitting = tx.state == OriginState.PRECOMMITTING
-            || tx.state == OriginState.UNKNOWN && tx.precommitTimedOut;
-        if (!precommitting || tx.precommitAcks.contains(node)) {
+        if (!tx.awaitsPrecommitAcks() || tx.precommitAcks.contains(node)) {
           continue;
         }
         commitTs = tx.commitTs;
@@ -1050,6 +1046,11 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
 
     OriginTransaction(Gid gid) {
       this.gid = gid;
+    }
+
+    /** Precommitted, and waiting for the nodes to confirm it (also past the timeout). Call holding the lock. */
+    boolean awaitsPrecommitAcks() {
+      return state == OriginState.PRECOMMITTING || state == OriginState.UNKNOWN && precommitTimedOut;
     }
   }
 
