@@ -528,23 +528,17 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
    * the transaction commits as usual.
    */
   private void precommitTimeout(OriginTransaction tx) {
-    List<Integer> silent = new ArrayList<>();
+    List<Integer> silent;
     synchronized (tx) {
       if (tx.state != OriginState.PRECOMMITTING) {
         return;
       }
-      for (int peer : peers) {
-        if (!tx.precommitAcks.contains(peer)) {
-          silent.add(peer);
-        }
-      }
+      silent = peersNotIn(tx.precommitAcks);
       tx.precommitTimedOut = true;
       tx.state = tx.state.moveTo(OriginState.UNKNOWN); // in the same lock as the check: a late ack may be arriving
     }
-    String message = "pgmm: node(s) " + silent + " did not confirm the commit decision within "
-        + prepareTimeout.toMillis() + " ms; the transaction commits on every node once they do";
-    log.error("transaction {} is in doubt: {}", tx.gid, message);
-    tx.outcome.complete(new CommitOutcome.Unknown(message + "; do not retry it blindly"));
+    reportUnknown(tx, "pgmm: node(s) " + silent + " did not confirm the commit decision within "
+        + prepareTimeout.toMillis() + " ms; it commits on every node once they do");
   }
 
   private void unknown(OriginTransaction tx, String message) {
@@ -554,8 +548,24 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
       tx.state = tx.state.moveTo(OriginState.UNKNOWN);
     }
+    reportUnknown(tx, message);
+  }
+
+  /** Tells the client that {@code tx}, now UNKNOWN, has an outcome it cannot know yet. */
+  private void reportUnknown(OriginTransaction tx, String message) {
     log.error("transaction {} is in doubt: {}", tx.gid, message);
     tx.outcome.complete(new CommitOutcome.Unknown(message + "; the transaction will be resolved, do not retry it blindly"));
+  }
+
+  /** The peers not among {@code answered}, in order. */
+  private List<Integer> peersNotIn(Set<Integer> answered) {
+    List<Integer> missing = new ArrayList<>();
+    for (int peer : peers) {
+      if (!answered.contains(peer)) {
+        missing.add(peer);
+      }
+    }
+    return missing;
   }
 
   /**
@@ -586,11 +596,9 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       return;
     }
     if (tx.state == OriginState.VOTING) {
-      List<Integer> silent = new ArrayList<>();
-      for (int peer : peers) {
-        if (!tx.yesVotes.containsKey(peer)) {
-          silent.add(peer);
-        }
+      List<Integer> silent;
+      synchronized (tx) {
+        silent = peersNotIn(tx.yesVotes.keySet());
       }
       abort(tx, "40001", "pgmm: no vote from node(s) " + silent + " within " + prepareTimeout.toMillis()
           + " ms (a conflicting transaction on another node holds the rows, or a node is slow); retry the transaction");
@@ -599,8 +607,7 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
 
   /** {@code node} committed this node's {@code gid}; once every node has, its PreCommit record may go. */
   private void committedOn(Gid gid, int node) {
-    Set<Integer> waiting = awaitingDecisionAcks.get(gid);
-    if (waiting != null && waiting.remove(node) && waiting.isEmpty() && awaitingDecisionAcks.remove(gid) != null) {
+    if (lastAck(awaitingDecisionAcks, gid, node)) {
       decisionLog.forget(gid);
     }
   }
@@ -608,10 +615,13 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
   /** {@code node} has carried out this node's decision on {@code gid}, whichever it was. */
   private void decisionAcknowledged(Gid gid, int node) {
     committedOn(gid, node);
-    Set<Integer> waiting = awaitingRollbackAcks.get(gid);
-    if (waiting != null && waiting.remove(node) && waiting.isEmpty()) {
-      awaitingRollbackAcks.remove(gid);
-    }
+    lastAck(awaitingRollbackAcks, gid, node);
+  }
+
+  /** Takes {@code node} off the nodes {@code gid} waits for in {@code awaiting}; true when it was the last. */
+  private static boolean lastAck(Map<Gid, Set<Integer>> awaiting, Gid gid, int node) {
+    Set<Integer> waiting = awaiting.get(gid);
+    return waiting != null && waiting.remove(node) && waiting.isEmpty() && awaiting.remove(gid) != null;
   }
 
   private void decided(Gid gid) {
@@ -759,14 +769,14 @@ public final class CommitCoordinator implements DistributedCommit, CaptureListen
       }
       send(node, new PeerMessage.PreCommit(tx.gid, generation, 0, commitTs));
     }
-    awaitingDecisionAcks.forEach((gid, waiting) -> {
+    resendDecisions(awaitingDecisionAcks, node, true);
+    resendDecisions(awaitingRollbackAcks, node, false);
+  }
+
+  private void resendDecisions(Map<Gid, Set<Integer>> awaiting, int node, boolean commit) {
+    awaiting.forEach((gid, waiting) -> {
       if (waiting.contains(node)) {
-        send(node, new PeerMessage.Decision(gid, true));
-      }
-    });
-    awaitingRollbackAcks.forEach((gid, waiting) -> {
-      if (waiting.contains(node)) {
-        send(node, new PeerMessage.Decision(gid, false));
+        send(node, new PeerMessage.Decision(gid, commit));
       }
     });
   }
