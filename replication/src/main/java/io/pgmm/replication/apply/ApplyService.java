@@ -31,7 +31,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -92,8 +94,20 @@ public final class ApplyService implements AutoCloseable {
     private final List<Worker> workers = new ArrayList<>();
     private final BlockingQueue<Connection> decisionConnections;
     private final ExecutorService decisionExecutor;
+    /**
+     * Statements run outside a transaction (CREATE INDEX CONCURRENTLY from peers) may each wait long for older
+     * transactions: a few threads, a bounded queue, and beyond that a refusal (53300) rather than a thread each.
+     */
+    private final ThreadPoolExecutor statementExecutor = new ThreadPoolExecutor(STATEMENT_THREADS,
+            STATEMENT_THREADS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(STATEMENT_QUEUE), r -> {
+                Thread t = new Thread(r, "pgmm-statement");
+                t.setDaemon(true);
+                return t;
+            });
     private final AtomicLong schemaEpoch = new AtomicLong();
     private volatile boolean closed;
+    private static final int STATEMENT_THREADS = 4;
+    private static final int STATEMENT_QUEUE = 64;
 
     /** A service with {@link #DEFAULT_DECISION_CONNECTIONS}, no missing-row wait, 16 MB of buffer per transaction. */
     public ApplyService(String jdbcUrl, Properties props, int workers, int queueLength, Duration lockTimeout)
@@ -235,6 +249,16 @@ public final class ApplyService implements AutoCloseable {
      * connection. Completes exceptionally with the server's error.
      */
     public CompletableFuture<Void> runOutsideTransaction(String ddlMessage) {
+        try {
+            return runOutsideTransactionOnPool(ddlMessage);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new SQLException("pgmm: " + STATEMENT_QUEUE
+                    + " statements from peers wait to run outside a transaction here already; run it again later",
+                    "53300", e));
+        }
+    }
+
+    private CompletableFuture<Void> runOutsideTransactionOnPool(String ddlMessage) {
         return CompletableFuture.runAsync(() -> {
             DdlMessage ddl = DdlMessage.parse(ddlMessage.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             Properties p = new Properties();
@@ -253,11 +277,7 @@ public final class ApplyService implements AutoCloseable {
             } catch (SQLException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
-        }, runnable -> {
-            Thread t = new Thread(runnable, "pgmm-statement");
-            t.setDaemon(true);
-            t.start();
-        });
+        }, statementExecutor);
     }
 
     /**
@@ -315,6 +335,7 @@ public final class ApplyService implements AutoCloseable {
             closeQuietly(w.connection);
         }
         decisionExecutor.shutdownNow();
+        statementExecutor.shutdownNow();
         Connection c;
         while ((c = decisionConnections.poll()) != null) {
             closeQuietly(c);
@@ -333,6 +354,20 @@ public final class ApplyService implements AutoCloseable {
     }
 
     private void decideNow(String gid, boolean commit) throws SQLException, InterruptedException {
+        try {
+            decideOnce(gid, commit);
+        } catch (SQLException e) {
+            String state = e.getSQLState();
+            if (state == null || !(state.startsWith("08") || state.startsWith("57P"))) {
+                throw e;
+            }
+            // A pooled connection whose backend went away (terminated, restarted) is no failure of the
+            // decision: once more, on a new connection.
+            decideOnce(gid, commit);
+        }
+    }
+
+    private void decideOnce(String gid, boolean commit) throws SQLException, InterruptedException {
         Connection c = decisionConnections.take();
         try {
             if (c.isClosed()) {
@@ -352,9 +387,10 @@ public final class ApplyService implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+            String state = e.getSQLState();
+            if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
+                // The backend is gone (terminated, restarted): the next decision on this slot opens a new one.
                 closeQuietly(c);
-                c = openDecisionConnection();
             }
             throw e;
         } finally {

@@ -2,7 +2,7 @@ package io.pgmm.replication.commit;
 
 import io.pgmm.replication.Gid;
 import io.pgmm.replication.transport.PeerMessage;
-import io.pgmm.replication.transport.PeerTransport;
+import io.pgmm.replication.membership.MembershipView;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,14 +26,14 @@ import java.util.function.Supplier;
 final class PeerStatements {
 
   private final int selfNode;
-  private final Map<Integer, String> peerNames;
-  private final Supplier<PeerTransport> transport;
+  private final Supplier<MembershipView> view;
+  private final Supplier<PeerLink> transport;
   private final LocalApply apply;
   private final Map<Gid, Request> pending = new ConcurrentHashMap<>();
 
-  PeerStatements(int selfNode, Map<Integer, String> peerNames, Supplier<PeerTransport> transport, LocalApply apply) {
+  PeerStatements(int selfNode, Supplier<MembershipView> view, Supplier<PeerLink> transport, LocalApply apply) {
     this.selfNode = selfNode;
-    this.peerNames = Map.copyOf(peerNames);
+    this.view = view;
     this.transport = transport;
     this.apply = apply;
   }
@@ -43,9 +43,10 @@ final class PeerStatements {
    * per node where it failed, empty when it succeeded everywhere; never exceptionally.
    */
   CompletableFuture<List<String>> runOnPeers(Gid id, String statement) {
-    Request request = new Request(peerNames.keySet());
+    Set<Integer> peers = view.get().peers().keySet();
+    Request request = new Request(peers);
     pending.put(id, request);
-    for (int peer : peerNames.keySet()) {
+    for (int peer : peers) {
       if (!transport.get().send(peer, new PeerMessage.RunStatement(id, statement))) {
         answer(id, peer, "57P03", "unreachable");
       }
@@ -80,7 +81,8 @@ final class PeerStatements {
   private void answer(Gid id, int peer, String sqlState, String message) {
     Request request = pending.get(id);
     if (request != null) {
-      request.answer(peer, sqlState == null ? null : "node " + peer + " (" + peerNames.get(peer) + "): "
+      MembershipView.Member member = view.get().nodes().get(peer);
+      request.answer(peer, sqlState == null ? null : "node " + peer + (member == null ? "" : " (" + member.name() + ")") + ": "
           + message + " (SQLSTATE " + sqlState + ")");
     }
   }
